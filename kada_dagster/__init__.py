@@ -1,0 +1,1 @@
+"""Hightouch and Hevo metadata as Dagster assets, landed as KADA K extracts."""

@@ -1,0 +1,411 @@
+"""The asset graph every collector instance gets: raw → K extract tables (checked) → landing files.
+
+    <instance>/raw                         API responses for the partition(s), redacted, as JSON Lines
+    <instance>/{metadata,linkages,events,databaselog}   normalised tables (parquet), with contract checks
+    <instance>/landing                     the contract's file set, put in K's landing directory
+
+Daily UTC partitions replace the KADA high water mark; `BackfillPolicy.single_run()` makes a range
+backfill one run that reads the metadata once and the runs of the whole range once, and still writes
+one file set per day.
+"""
+
+
+import tempfile
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator, Sequence
+from datetime import datetime, timezone
+from importlib.metadata import PackageNotFoundError, version
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from kada_dagster.core.checks import (
+    CheckOutcome,
+    contract_check,
+    linkage_endpoints_check,
+    unmapped_sources_check,
+)
+from kada_dagster.core.extract.schema import KINDS
+from kada_dagster.core.extract.writer import stage_file_set
+from kada_dagster.core.http import ApiError
+from kada_dagster.core.landing import LandingError, land_file_set
+from kada_dagster.core.problems import ProblemLog
+from kada_dagster.core.settings import CollectorSettings, SettingsError, redact_url
+from kada_dagster.core.source import (
+    CollectorSource,
+    EventRouter,
+    FetchContext,
+    NormaliseContext,
+    PartitionWindow,
+    RawPartition,
+)
+from kada_dagster.core.storage import IntermediateStorageError, IntermediateStore
+from kada_dagster.core.timeutil import utcnow
+
+STORAGE_KEY = "kada_storage"
+LANDING_KEY = "kada_landing"
+KNOWN_ERRORS = (SettingsError, ApiError, LandingError, IntermediateStorageError)
+
+
+def producer() -> dict[str, str]:
+    try:
+        return {"name": "kada_dagster", "version": version("kada_dagster")}
+    except PackageNotFoundError:
+        return {"name": "kada_dagster", "version": "0+unknown"}
+
+
+def daily_partitions(start_date: str) -> dg.DailyPartitionsDefinition:
+    """UTC days; the last partition is the last complete day (end_offset=0)."""
+    return dg.DailyPartitionsDefinition(start_date=start_date, timezone="UTC")
+
+
+def partition_windows(context: dg.AssetExecutionContext) -> list[PartitionWindow]:
+    partitions_def = context.assets_def.partitions_def
+    assert isinstance(partitions_def, dg.TimeWindowPartitionsDefinition)
+    windows = []
+    for key in context.partition_keys:
+        tw = partitions_def.time_window_for_partition_key(key)
+        windows.append(PartitionWindow(key, tw.start.astimezone(timezone.utc), tw.end.astimezone(timezone.utc)))
+    return sorted(windows, key=lambda w: w.start)
+
+
+class _FailClearly:
+    """Turns our known errors into a dg.Failure whose description is the clear message, no traceback."""
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> bool:
+        if exc is not None and isinstance(exc, KNOWN_ERRORS):
+            raise dg.Failure(description=str(exc), allow_retries=isinstance(exc, ApiError)) from None
+        return False
+
+
+def _md_table(rows: Sequence[dict[str, Any]], columns: Sequence[str], limit: int = 10) -> str:
+    def cell(value: Any) -> str:
+        text = "" if value is None else str(value)
+        text = text.replace("|", "\\|").replace("\n", " ")
+        return text if len(text) <= 80 else text[:77] + "..."
+
+    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
+    lines += ["| " + " | ".join(cell(r.get(c)) for c in columns) + " |" for r in rows[:limit]]
+    return "\n".join(lines)
+
+
+_PREVIEW_COLUMNS = {
+    "metadata": ["object_id", "object_type", "name", "host", "database", "schema", "status"],
+    "linkages": ["linkage_type", "upstream_object", "upstream_column", "downstream_object", "downstream_column", "mapped"],
+    "events": ["event_id", "status", "native_status", "started_at", "duration_seconds", "rows_total"],
+    "databaselog": ["log_id", "object_id", "query_type", "query_text"],
+}
+
+
+def _value_counts(table: pa.Table, column: str) -> dict[str, int]:
+    if not table.num_rows:
+        return {}
+    counts = pc.value_counts(table.column(column)).to_pylist()
+    return {str(c["values"]): int(c["counts"]) for c in sorted(counts, key=lambda c: str(c["values"]))}
+
+
+def table_metadata(kind: str, tables: list[pa.Table], per_partition: dict[str, int],
+                   unmapped: list[dict[str, Any]]) -> dict[str, Any]:
+    """What the UI shows for one K extract table across the run's partitions."""
+    combined = pa.concat_tables(tables) if tables else pa.table({})
+    rows = combined.num_rows
+    md: dict[str, Any] = {
+        "dagster/row_count": dg.MetadataValue.int(rows),
+        "rows_by_partition": dg.MetadataValue.json(per_partition),
+        "preview": dg.MetadataValue.md(_md_table(combined.slice(0, 10).to_pylist(), _PREVIEW_COLUMNS[kind])
+                                       if rows else "_no rows_"),
+        "dagster/column_schema": dg.TableSchema(
+            columns=[dg.TableColumn(f.name, str(f.type)) for f in combined.schema] if rows else []
+        ),
+    }
+    if kind == "metadata" and rows:
+        md["objects_by_type"] = dg.MetadataValue.json(_value_counts(combined, "object_type"))
+    if kind == "linkages":
+        md["edges_by_type"] = dg.MetadataValue.json(_value_counts(combined, "linkage_type") if rows else {})
+        md["unmapped_edges"] = dg.MetadataValue.int(
+            int(rows - pc.sum(pc.cast(combined.column("mapped"), pa.int64())).as_py()) if rows else 0
+        )
+        names = sorted({f"{u.get('name')} ({u.get('type')}: {u.get('host') or '?'}/{u.get('database') or '?'})"
+                        for u in unmapped})
+        md["unmapped_sources"] = dg.MetadataValue.md("\n".join(f"- {n}" for n in names) if names else "_none_")
+    if kind == "events" and rows:
+        md["events_by_status"] = dg.MetadataValue.json(_value_counts(combined, "status"))
+    if kind == "databaselog" and rows:
+        md["queries_by_type"] = dg.MetadataValue.json(_value_counts(combined, "query_type"))
+    return md
+
+
+def _check_result(asset_key: dg.AssetKey, name: str, outcome: CheckOutcome,
+                  severity: dg.AssetCheckSeverity = dg.AssetCheckSeverity.ERROR) -> dg.AssetCheckResult:
+    metadata: dict[str, Any] = {k: v for k, v in outcome.metadata.items() if isinstance(v, (int, float, str))}
+    if outcome.problems:
+        metadata["problems"] = dg.MetadataValue.md("\n".join(f"- {p}" for p in outcome.problems[:50]))
+    return dg.AssetCheckResult(asset_key=asset_key, check_name=name, passed=outcome.passed,
+                               severity=severity, metadata=metadata,
+                               description=None if outcome.passed else "; ".join(outcome.problems[:3]))
+
+
+class CollectorAssets:
+    """Builds one instance's assets, checks, job and schedule from a CollectorSource."""
+
+    def __init__(self, source: CollectorSource, instance: str, resource_key: str, start_date: str,
+                 auto_push: bool = True) -> None:
+        self.source = source
+        self.instance = instance
+        self.resource_key = resource_key
+        self.partitions_def = daily_partitions(start_date)
+        self.auto_push = auto_push
+        self.raw_key = dg.AssetKey([instance, "raw"])
+        self.table_keys = {kind: dg.AssetKey([instance, kind]) for kind in KINDS}
+        self.landing_key = dg.AssetKey([instance, "landing"])
+
+    # --- shared plumbing -------------------------------------------------------------------
+    def _settings(self, context: dg.AssetExecutionContext) -> CollectorSettings:
+        return getattr(context.resources, self.resource_key).settings()
+
+    def _store(self, context: dg.AssetExecutionContext) -> IntermediateStore:
+        return getattr(context.resources, STORAGE_KEY).store()
+
+    def _common(self) -> dict[str, Any]:
+        return {
+            "partitions_def": self.partitions_def,
+            "backfill_policy": dg.BackfillPolicy.single_run(),
+            "group_name": self.instance,
+            "required_resource_keys": {self.resource_key, STORAGE_KEY},
+        }
+
+    # --- layer 1: raw API responses --------------------------------------------------------
+    def raw_asset(self) -> dg.AssetsDefinition:
+        source = self.source
+
+        @dg.asset(
+            key=self.raw_key,
+            description=f"Raw {source.display_name} API responses for the partition window(s), credentials "
+                        "redacted, stored per partition as JSON Lines in intermediate storage.",
+            kinds={source.source_type, "json"},
+            **self._common(),
+        )
+        def raw(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+            with _FailClearly():
+                return self._materialise_raw(context)
+
+        return raw
+
+    def _materialise_raw(self, context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+        started = time.monotonic()
+        settings = self._settings(context)
+        settings.check_credentials()
+        windows = partition_windows(context)
+        store = self._store(context)
+        problems = ProblemLog(context.log)
+        client = getattr(context.resources, self.resource_key).get_client(context.log)
+        try:
+            client.test_connection()
+            writers = {w.key: store.raw_writer(self.instance, w.key) for w in windows}
+            try:
+                router = EventRouter(windows, writers, problems)
+                fetch_ctx = FetchContext(settings=settings, windows=windows, problems=problems, log=context.log)
+                metadata = self.source.fetch(client, fetch_ctx, router)
+                per_partition: dict[str, dict[str, int]] = {}
+                for window in windows:
+                    writer = writers[window.key]
+                    for collection, records in metadata.items():
+                        kept = [r for r in records if self._exists_at(collection, r, window.end)]
+                        writer.add_many(collection, kept)
+                    for collection in (*self.source.metadata_collections, *self.source.event_collections):
+                        writer.ensure(collection)
+                    per_partition[window.key] = dict(writer.counts)
+                stats = client.stats.as_dict()
+                for window in windows:
+                    writers[window.key].commit({
+                        "partition": window.key,
+                        "window_start": window.start.isoformat(),
+                        "window_end": window.end.isoformat(),
+                        "fetched_at": utcnow().isoformat(),
+                        "fetched_range": [windows[0].key, windows[-1].key],
+                        "counts": per_partition[window.key],
+                        "requests": stats,
+                        "problems": problems.as_dict(),
+                    })
+            except BaseException:
+                for writer in writers.values():
+                    writer.abort()
+                raise
+        finally:
+            client.close()
+        totals = Counter[str]()
+        for counts in per_partition.values():
+            totals.update(counts)
+        return dg.MaterializeResult(metadata={
+            "objects_by_collection": dg.MetadataValue.json(dict(sorted(totals.items()))),
+            "by_partition": dg.MetadataValue.json(per_partition),
+            "requests": dg.MetadataValue.int(stats["requests"]),
+            "retries": dg.MetadataValue.int(stats["retries"]),
+            "rate_limited_429": dg.MetadataValue.int(stats["rate_limited_429"]),
+            "requests_by_endpoint": dg.MetadataValue.json(stats["by_endpoint"]),
+            "runs_outside_window_dropped": dg.MetadataValue.int(router.outside),
+            "skipped_or_tolerated": dg.MetadataValue.json(problems.as_dict()),
+            "settings": dg.MetadataValue.json(settings.public_summary()),
+            "storage": dg.MetadataValue.path(str(store.base / self.instance / "raw")),
+            "seconds": dg.MetadataValue.float(round(time.monotonic() - started, 3)),
+        })
+
+    def _exists_at(self, collection: str, record: Any, window_end: datetime) -> bool:
+        created = self.source.created_at(collection, record)
+        return created is None or created < window_end
+
+    # --- layer 2: K extract tables ---------------------------------------------------------
+    def tables_asset(self) -> dg.AssetsDefinition:
+        source = self.source
+        specs = [
+            dg.AssetSpec(
+                key=key,
+                deps=[self.raw_key],
+                description=f"K extract `{kind}` table of {source.display_name} (contract section 3), "
+                            "one parquet file per partition in intermediate storage.",
+                kinds={source.source_type, "parquet"},
+                group_name=self.instance,
+            )
+            for kind, key in self.table_keys.items()
+        ]
+        check_specs = [
+            dg.AssetCheckSpec("conforms_to_contract", asset=key, blocking=True,
+                              description="Columns and order, non-null and unique ids, contract enumerations.")
+            for key in self.table_keys.values()
+        ] + [
+            dg.AssetCheckSpec("linkage_endpoints_in_metadata", asset=self.table_keys["linkages"], blocking=True,
+                              description="Every linkage endpoint that is one of our objects exists in metadata."),
+            dg.AssetCheckSpec("unmapped_sources", asset=self.table_keys["linkages"], blocking=False,
+                              description="Data sources without a `mapping` entry that K may not resolve (warning)."),
+        ]
+        common = self._common()
+        common.pop("group_name")
+
+        @dg.multi_asset(name=f"{self.instance}_extract_tables", specs=specs, check_specs=check_specs,
+                        can_subset=False, **common)
+        def extract_tables(context: dg.AssetExecutionContext) -> Iterator[Any]:
+            with _FailClearly():
+                yield from self._materialise_tables(context)
+
+        return extract_tables
+
+    def _materialise_tables(self, context: dg.AssetExecutionContext) -> Iterator[Any]:
+        settings = self._settings(context)
+        windows = partition_windows(context)
+        store = self._store(context)
+        problems = ProblemLog(context.log)
+        by_kind: dict[str, list[pa.Table]] = {k: [] for k in KINDS}
+        rows: dict[str, dict[str, int]] = {k: {} for k in KINDS}
+        outcomes = {k: CheckOutcome(True) for k in KINDS}
+        endpoints, unmapped_outcome = CheckOutcome(True), CheckOutcome(True)
+        unmapped: dict[str, dict[str, Any]] = {}
+        for window in windows:
+            raw = RawPartition(store, self.instance, window)
+            result = self.source.normalise(raw, NormaliseContext(settings, window, problems))
+            for kind in KINDS:
+                table = result.tables[kind]
+                store.write_table(self.instance, window.key, kind, table)
+                rows[kind][window.key] = table.num_rows
+                outcomes[kind].merge(contract_check(kind, table), window.key)
+                by_kind[kind].append(table)
+            endpoints.merge(linkage_endpoints_check(result.tables["linkages"], result.tables["metadata"],
+                                                    settings.host), window.key)
+            for source in result.unmapped_sources:
+                unmapped[str(source.get("name"))] = source
+        unmapped_outcome = unmapped_sources_check(list(unmapped.values()))
+        if problems.total:
+            context.log.warning(f"normalisation tolerated {problems.total} problems: {dict(problems.counts)}")
+        for kind, key in self.table_keys.items():
+            md = table_metadata(kind, by_kind[kind], rows[kind], list(unmapped.values()))
+            if kind == "metadata":
+                md["skipped_or_tolerated"] = dg.MetadataValue.json(problems.as_dict())
+            md["storage"] = dg.MetadataValue.path(str(store.base / self.instance / "tables"))
+            yield dg.MaterializeResult(asset_key=key, metadata=md)
+        for kind, key in self.table_keys.items():
+            yield _check_result(key, "conforms_to_contract", outcomes[kind])
+        yield _check_result(self.table_keys["linkages"], "linkage_endpoints_in_metadata", endpoints)
+        yield _check_result(self.table_keys["linkages"], "unmapped_sources", unmapped_outcome,
+                            dg.AssetCheckSeverity.WARN)
+
+    # --- layer 3: landing files ------------------------------------------------------------
+    def landing_asset(self) -> dg.AssetsDefinition:
+        common = self._common()
+        common["required_resource_keys"] = {self.resource_key, STORAGE_KEY, LANDING_KEY}
+
+        @dg.asset(
+            key=self.landing_key,
+            deps=list(self.table_keys.values()),
+            description=f"The K extract file set of {self.source.display_name} per partition (CSV, gzip when "
+                        "`compress`, manifest last) in K's landing directory (KADA_LANDING_URL).",
+            kinds={self.source.source_type, "csv"},
+            **common,
+        )
+        def landing(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+            with _FailClearly():
+                return self._materialise_landing(context)
+
+        return landing
+
+    def _materialise_landing(self, context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+        settings = self._settings(context)
+        windows = partition_windows(context)
+        store = self._store(context)
+        landing = getattr(context.resources, LANDING_KEY).get_landing(settings.landing_url)
+        landing.check_access(settings.landing_path)
+        landed: dict[str, list[dict[str, Any]]] = {}
+        rows_by_kind: Counter[str] = Counter()
+        for window in windows:
+            tables = {kind: store.read_table(self.instance, window.key, kind) for kind in KINDS}
+            broken = [f"{kind}: {'; '.join(o.problems)}" for kind in KINDS
+                      if not (o := contract_check(kind, tables[kind])).passed]
+            if broken:
+                raise dg.Failure(description=f"{self.instance} partition {window.key} breaks the K extract "
+                                             f"contract and was not landed: {broken}")
+            with tempfile.TemporaryDirectory(prefix=f"kada-{self.instance}-{window.key}-") as tmp:
+                staged = stage_file_set(
+                    tables, Path(tmp), instance=self.instance, source_type=self.source.source_type,
+                    window_start=window.start, window_end=window.end, extracted_at=utcnow(),
+                    mask=settings.mask, compress=settings.compress, producer=producer(),
+                )
+                land_file_set(landing, staged, settings.landing_path)
+            landed[window.key] = [
+                {"name": f.name, "rows": f.rows, "bytes": f.bytes, "sha256": f.sha256} for f in staged.files
+            ] + [{"name": staged.manifest_name}]
+            for kind, f in zip(KINDS, staged.files):
+                rows_by_kind[kind] += f.rows
+            context.log.info(f"landed {len(staged.files) + 1} files for {window.key} in "
+                             f"{landing.url_for(settings.landing_path)}")
+        last = windows[-1].key
+        return dg.MaterializeResult(metadata={
+            "landing_directory": dg.MetadataValue.text(redact_url(landing.url_for(settings.landing_path))),
+            "files": dg.MetadataValue.md(_md_table(landed[last][:-1], ["name", "rows", "bytes", "sha256"])),
+            "manifest": dg.MetadataValue.text(landed[last][-1]["name"]),
+            "file_sets": dg.MetadataValue.int(len(windows)),
+            "rows_by_kind": dg.MetadataValue.json(dict(rows_by_kind)),
+            "files_by_partition": dg.MetadataValue.json({k: [f["name"] for f in v] for k, v in landed.items()}),
+        })
+
+    # --- definitions -------------------------------------------------------------------------
+    def definitions(self, resources: dict[str, Any], schedule_hour: int = 1,
+                    extra: "Callable[[CollectorAssets], dg.Definitions] | None" = None) -> dg.Definitions:
+        assets = [self.raw_asset(), self.tables_asset(), self.landing_asset()]
+        selection = dg.AssetSelection.groups(self.instance)
+        if not self.auto_push:
+            selection = selection - dg.AssetSelection.assets(self.landing_key)
+        job = dg.define_asset_job(f"{self.instance}_daily", selection=selection, partitions_def=self.partitions_def,
+                                  description=f"Extract {self.source.display_name} for one day"
+                                              + (" and push it to K." if self.auto_push else
+                                                 " (push to K is manual: materialise landing from the UI)."))
+        schedule = dg.build_schedule_from_partitioned_job(
+            job, name=f"{self.instance}_daily_schedule", hour_of_day=schedule_hour, minute_of_hour=15,
+            description=f"Each day after 01:15 UTC, extract the previous UTC day of {self.source.display_name}.",
+        )
+        defs = dg.Definitions(assets=assets, jobs=[job], schedules=[schedule], resources=resources)
+        return dg.Definitions.merge(defs, extra(self)) if extra else defs

@@ -1,0 +1,146 @@
+"""K references: how a tool's data source becomes (host, database) in K, and tables found in SQL.
+
+Contract section 5: `mapping` keyed by the data source name wins; Snowflake sources resolve
+automatically to `<account>.snowflakecomputing.com`; anything else is a best guess from the tool's
+own configuration and is reported as unmapped.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
+
+from kada_dagster.core.extract.masking import dialect_for
+
+_HOST_KEYS = ("host", "hostname", "server", "db_host", "dbHost", "endpoint", "address")
+_DATABASE_KEYS = ("database", "db_name", "dbName", "dbname", "database_name", "databaseName", "catalog")
+_SCHEMA_KEYS = ("schema", "schema_name", "schemaName", "dataset", "dataset_name", "datasetName", "defaultSchema")
+_ACCOUNT_KEYS = ("account", "account_name", "accountName", "account_identifier", "accountIdentifier",
+                 "account_url", "accountUrl")
+_PROJECT_KEYS = ("project", "project_id", "projectId")
+
+
+@dataclass(frozen=True)
+class Reference:
+    """Where a data source lives in K."""
+
+    host: str
+    database: str
+    schema: str
+    mapped: bool
+
+
+@dataclass(frozen=True)
+class TableName:
+    """A table as the SQL or the tool spells it, qualified with the defaults where parts were missing."""
+
+    database: str
+    schema: str
+    name: str
+
+
+def _first(config: Mapping[str, Any], keys: tuple[str, ...]) -> str:
+    for key in keys:
+        value = config.get(key)
+        if isinstance(value, (str, int)) and str(value).strip():
+            return str(value).strip()
+    return ""
+
+
+def is_snowflake(source_type: str | None) -> bool:
+    return bool(source_type) and "snowflake" in str(source_type).lower()
+
+
+def snowflake_host(config: Mapping[str, Any]) -> str:
+    """`<account>[.<region>].snowflakecomputing.com` from whatever account fields the tool gives."""
+    host = _first(config, _HOST_KEYS)
+    if host.endswith("snowflakecomputing.com"):
+        return host.split("://")[-1].strip("/")
+    account = _first(config, _ACCOUNT_KEYS).split("://")[-1].strip("/")
+    if account.endswith("snowflakecomputing.com"):
+        return account
+    if not account:
+        return ""
+    region = _first(config, ("region", "account_region"))
+    if region and "." not in account:
+        account = f"{account}.{region}"
+    return f"{account.lower()}.snowflakecomputing.com"
+
+
+def resolve_reference(
+    name: str | None,
+    source_type: str | None,
+    config: Mapping[str, Any] | None,
+    mapping: Mapping[str, Mapping[str, str]],
+) -> Reference:
+    """The K reference of a data source named `name` of type `source_type`."""
+    config = config if isinstance(config, Mapping) else {}
+    schema = _first(config, _SCHEMA_KEYS)
+    entry = mapping.get(name or "") if name else None
+    if entry is not None:
+        return Reference(
+            host=entry.get("host", ""),
+            database=entry.get("database", "") or _first(config, _DATABASE_KEYS),
+            schema=entry.get("schema", "") or schema,
+            mapped=True,
+        )
+    database = _first(config, _DATABASE_KEYS)
+    if is_snowflake(source_type):
+        host = snowflake_host(config)
+        return Reference(host=host, database=database, schema=schema, mapped=bool(host and database))
+    host = _first(config, _HOST_KEYS)
+    if not host and _first(config, _PROJECT_KEYS):  # BigQuery-like: the project is the address
+        host = _first(config, _PROJECT_KEYS)
+        database = database or host
+    return Reference(host=host, database=database, schema=schema, mapped=False)
+
+
+def split_table_name(name: str, default_database: str, default_schema: str) -> TableName:
+    """`db.schema.table`, `schema.table` or `table`, filled from the defaults."""
+    parts = [p.strip().strip('"`[]') for p in name.split(".") if p.strip()]
+    if len(parts) >= 3:
+        return TableName(parts[-3], parts[-2], parts[-1])
+    if len(parts) == 2:
+        return TableName(default_database, parts[0], parts[1])
+    return TableName(default_database, default_schema, parts[0] if parts else name)
+
+
+class SqlParseError(ValueError):
+    """The SQL could not be parsed into statements."""
+
+
+def tables_in_sql(sql: str, source_type: str | None, default_database: str, default_schema: str) -> list[TableName]:
+    """Tables a query reads, parsed with sqlglot in the source's dialect; CTE names are not tables.
+
+    Raises SqlParseError when the SQL cannot be parsed, so the caller can count and report it.
+    """
+    dialect = dialect_for(source_type)
+    try:
+        statements = [s for s in sqlglot.parse(sql, read=dialect) if s is not None]
+    except SqlglotError as exc:
+        raise SqlParseError(str(exc).splitlines()[0][:200]) from None
+    found: dict[tuple[str, str, str], TableName] = {}
+    for statement in statements:
+        cte_names = {cte.alias_or_name.lower() for cte in statement.find_all(exp.CTE)}
+        written = set()
+        for node in statement.find_all(exp.Insert, exp.Create, exp.Merge):
+            target = node.this.find(exp.Table) if node.this else None
+            if target is not None:
+                written.add(id(target))
+        for table in statement.find_all(exp.Table):
+            if id(table) in written or not table.name:
+                continue
+            if not table.db and not table.catalog and table.name.lower() in cte_names:
+                continue
+            ref = TableName(
+                table.catalog or default_database,
+                table.db or default_schema,
+                table.name,
+            )
+            found[(ref.database.lower(), ref.schema.lower(), ref.name.lower())] = ref
+    return sorted(found.values(), key=lambda t: (t.database.lower(), t.schema.lower(), t.name.lower()))

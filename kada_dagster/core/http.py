@@ -1,0 +1,424 @@
+"""One HTTP layer for every vendor API: timeouts, retries with backoff, rate limiting, pagination.
+
+Hightouch and Hevo differ only in their base URL, their auth and the shape of their pages; everything
+that decides *how* a request is sent (and re-sent) lives here, so both clients behave the same way
+under rate limits, flaky networks and malformed answers.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import random
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from typing import Any, Protocol, TypeVar
+
+import requests
+from requests.adapters import HTTPAdapter
+
+log = logging.getLogger(__name__)
+
+T = TypeVar("T")
+R = TypeVar("R")
+
+RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
+
+
+class ApiError(Exception):
+    """A vendor API call failed in a way the caller should report; the message never holds a secret."""
+
+    def __init__(self, message: str, *, status: int | None = None, path: str | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.path = path
+
+
+class AuthError(ApiError):
+    """401/403: never retried; the message names the credential setting to fix."""
+
+
+class NotFoundError(ApiError):
+    """404 on a referenced object: callers log, count and skip it."""
+
+
+class MalformedResponseError(ApiError):
+    """The server answered 2xx with a body that is not the JSON we expect (after retries)."""
+
+
+class SlidingWindowRateLimiter:
+    """Allows at most `max_requests` request starts in any `period` seconds (thread-safe).
+
+    Vendors count requests per rolling window (Hightouch: 200 per 10 s; Hevo: 100 per minute) and send
+    no Retry-After, so the client paces itself rather than learning the limit from 429s. `margin`
+    widens the window a little to absorb the send/arrive skew between client and server clocks.
+    """
+
+    def __init__(self, max_requests: int, period: float, margin: float = 0.0) -> None:
+        if max_requests < 1 or period <= 0:
+            raise ValueError("rate limit needs max_requests >= 1 and period > 0")
+        self.max_requests = max_requests
+        self.period = period + margin
+        self._starts: deque[float] = deque()
+        self._lock = threading.Lock()
+        self._paused_until = 0.0
+        self.waited_seconds = 0.0
+
+    def acquire(self) -> None:
+        while True:
+            with self._lock:
+                now = time.monotonic()
+                while self._starts and now - self._starts[0] >= self.period:
+                    self._starts.popleft()
+                wait = self._paused_until - now
+                if wait <= 0 and len(self._starts) < self.max_requests:
+                    self._starts.append(now)
+                    return
+                if wait <= 0:
+                    wait = self.period - (now - self._starts[0])
+            wait = max(wait, 0.001)
+            self.waited_seconds += wait
+            time.sleep(wait)
+
+    def pause(self, seconds: float) -> None:
+        """Holds every caller back after a 429: the server's window is full, whatever we counted."""
+        with self._lock:
+            self._paused_until = max(self._paused_until, time.monotonic() + seconds)
+
+
+@dataclass
+class RetryPolicy:
+    """Exponential backoff with full jitter, on 429, 5xx, connection errors and timeouts only."""
+
+    max_retries: int = 5
+    base_delay: float = 0.5
+    max_delay: float = 30.0
+    malformed_retries: int = 2
+
+    def delay(self, attempt: int, rng: random.Random) -> float:
+        cap = min(self.max_delay, self.base_delay * (2**attempt))
+        return rng.uniform(cap / 2, cap)
+
+
+@dataclass
+class RequestStats:
+    """What a client did, for UI metadata and the benchmark (no URLs with secrets, no bodies)."""
+
+    requests: int = 0
+    retries: int = 0
+    rate_limited: int = 0
+    server_errors: int = 0
+    connection_errors: int = 0
+    malformed: int = 0
+    not_found: int = 0
+    by_endpoint: dict[str, int] = field(default_factory=dict)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
+
+    def count(self, attr: str, endpoint: str | None = None) -> None:
+        with self._lock:
+            setattr(self, attr, getattr(self, attr) + 1)
+            if endpoint is not None:
+                self.by_endpoint[endpoint] = self.by_endpoint.get(endpoint, 0) + 1
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "requests": self.requests,
+            "retries": self.retries,
+            "rate_limited_429": self.rate_limited,
+            "server_errors_5xx": self.server_errors,
+            "connection_errors": self.connection_errors,
+            "malformed_responses": self.malformed,
+            "not_found_404": self.not_found,
+            "by_endpoint": dict(sorted(self.by_endpoint.items())),
+        }
+
+
+class Paginator(Protocol):
+    """How one API pages: what to send first, how to read a page, and what to send next (or stop)."""
+
+    def first_params(self) -> dict[str, Any]: ...
+
+    def items(self, body: Any, path: str) -> list[Any]: ...
+
+    def next_params(self, body: Any, params: dict[str, Any], items: list[Any]) -> dict[str, Any] | None: ...
+
+
+def _body_items(body: Any, path: str, key: str = "data") -> list[Any]:
+    if isinstance(body, Mapping):
+        data = body.get(key)
+        if isinstance(data, list):
+            return data
+        if data is None:
+            return []
+    raise MalformedResponseError(f"GET {path}: expected an object with a '{key}' list, got {type(body).__name__}", path=path)
+
+
+@dataclass
+class OffsetPaginator:
+    """`limit`/`offset` pages with an optional `hasMore` (Hightouch).
+
+    Continues while `hasMore` is true, or while it is missing and the page was full; stops on an empty
+    page either way, so a server that says hasMore forever cannot loop us.
+    """
+
+    limit: int = 100
+
+    def first_params(self) -> dict[str, Any]:
+        return {"limit": self.limit, "offset": 0}
+
+    def items(self, body: Any, path: str) -> list[Any]:
+        return _body_items(body, path)
+
+    def next_params(self, body: Any, params: dict[str, Any], items: list[Any]) -> dict[str, Any] | None:
+        if not items:
+            return None
+        has_more = body.get("hasMore") if isinstance(body, Mapping) else None
+        more = has_more is True or (has_more is None and len(items) >= self.limit)
+        if not more:
+            return None
+        return {**params, "offset": int(params.get("offset", 0)) + len(items)}
+
+
+@dataclass
+class StartingAfterPaginator:
+    """Hevo Standard: `limit` + `starting_after`; the `pagination` object is absent on the last page."""
+
+    limit: int = 100
+
+    def first_params(self) -> dict[str, Any]:
+        return {"limit": self.limit}
+
+    def items(self, body: Any, path: str) -> list[Any]:
+        return _body_items(body, path)
+
+    def next_params(self, body: Any, params: dict[str, Any], items: list[Any]) -> dict[str, Any] | None:
+        pagination = body.get("pagination") if isinstance(body, Mapping) else None
+        cursor = pagination.get("starting_after") if isinstance(pagination, Mapping) else None
+        if not items or not cursor or cursor == params.get("starting_after"):
+            return None
+        return {**params, "starting_after": cursor}
+
+
+@dataclass
+class NextCursorPaginator:
+    """Hevo Edge: `limit` + `cursor`, answered with `has_more` and `next_cursor`."""
+
+    limit: int = 100
+
+    def first_params(self) -> dict[str, Any]:
+        return {"limit": self.limit}
+
+    def items(self, body: Any, path: str) -> list[Any]:
+        return _body_items(body, path)
+
+    def next_params(self, body: Any, params: dict[str, Any], items: list[Any]) -> dict[str, Any] | None:
+        if not isinstance(body, Mapping) or not items:
+            return None
+        cursor = body.get("next_cursor")
+        if body.get("has_more") is False or not cursor or cursor == params.get("cursor"):
+            return None
+        return {**params, "cursor": cursor}
+
+
+def endpoint_template(path: str) -> str:
+    """`/syncs/123/runs` → `/syncs/{id}/runs`: counts per endpoint without ids or names."""
+    parts = []
+    for part in path.split("/"):
+        if part and (part.isdigit() or len(part) >= 20 or "-" in part and any(c.isdigit() for c in part)):
+            parts.append("{id}")
+        else:
+            parts.append(part)
+    return "/".join(parts)
+
+
+class HttpClient:
+    """A session-backed JSON GET client shared by the vendor clients.
+
+    `credential_setting` is the name of the setting a user must fix when the server rejects the
+    credentials; it is the only thing an auth error says about them.
+    """
+
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        auth: requests.auth.AuthBase | tuple[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+        timeout: float = 20.0,
+        retry: RetryPolicy | None = None,
+        rate_limiter: SlidingWindowRateLimiter | None = None,
+        credential_setting: str = "credentials",
+        service_name: str = "API",
+        max_workers: int = 8,
+        logger: logging.Logger | None = None,
+        seed: int | None = None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.timeout = timeout
+        self.retry = retry or RetryPolicy()
+        self.rate_limiter = rate_limiter
+        self.credential_setting = credential_setting
+        self.service_name = service_name
+        self.max_workers = max(1, max_workers)
+        self.log = logger or log
+        self.stats = RequestStats()
+        self._rng = random.Random(seed)
+        self._session = requests.Session()
+        adapter = HTTPAdapter(pool_connections=4, pool_maxsize=self.max_workers + 2, max_retries=0)
+        self._session.mount("http://", adapter)
+        self._session.mount("https://", adapter)
+        if auth is not None:
+            self._session.auth = auth
+        self._session.headers.update({"Accept": "application/json", "User-Agent": "kada-dagster"})
+        if headers:
+            self._session.headers.update(headers)
+
+    def close(self) -> None:
+        self._session.close()
+
+    def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
+        """GET `path` and return the decoded JSON body, retrying what is worth retrying."""
+        url = f"{self.base_url}/{path.lstrip('/')}"
+        endpoint = f"GET {endpoint_template('/' + path.lstrip('/'))}"
+        attempt = 0
+        malformed = 0
+        while True:
+            if self.rate_limiter is not None:
+                self.rate_limiter.acquire()
+            self.stats.count("requests", endpoint)
+            problem: str
+            try:
+                response = self._session.get(url, params=params, timeout=self.timeout)
+            except (requests.ConnectionError, requests.Timeout) as exc:
+                self.stats.count("connection_errors")
+                problem = f"{type(exc).__name__}"
+            else:
+                status = response.status_code
+                if 200 <= status < 300:
+                    if status == 204 or not response.content:
+                        return {}
+                    try:
+                        return response.json()
+                    except ValueError:
+                        self.stats.count("malformed")
+                        malformed += 1
+                        if malformed > self.retry.malformed_retries:
+                            raise MalformedResponseError(
+                                f"{self.service_name} GET {path}: the response is not valid JSON "
+                                f"({len(response.content)} bytes, after {malformed} attempts)",
+                                status=status,
+                                path=path,
+                            ) from None
+                        problem = "malformed JSON"
+                else:
+                    if status in (401, 403):
+                        raise AuthError(
+                            f"{self.service_name} rejected the credentials (HTTP {status} on GET {path}): "
+                            f"check {self.credential_setting}. Server said: {_error_text(response)}",
+                            status=status,
+                            path=path,
+                        )
+                    if status == 404:
+                        self.stats.count("not_found")
+                        raise NotFoundError(
+                            f"{self.service_name} GET {path}: not found (404)", status=status, path=path
+                        )
+                    if status not in RETRYABLE_STATUS:
+                        raise ApiError(
+                            f"{self.service_name} GET {path} failed with HTTP {status}: {_error_text(response)}",
+                            status=status,
+                            path=path,
+                        )
+                    if status == 429:
+                        self.stats.count("rate_limited")
+                    else:
+                        self.stats.count("server_errors")
+                    problem = f"HTTP {status}"
+            if attempt >= self.retry.max_retries:
+                raise ApiError(
+                    f"{self.service_name} GET {path} still failing after {attempt + 1} attempts "
+                    f"(last: {problem}); the server at {self.base_url} may be down or overloaded",
+                    path=path,
+                )
+            delay = self.retry.delay(attempt, self._rng)
+            if problem == "HTTP 429" and self.rate_limiter is not None:
+                self.rate_limiter.pause(delay)
+            attempt += 1
+            self.stats.count("retries")
+            self.log.warning(
+                "%s GET %s: %s; retry %d/%d in %.2fs",
+                self.service_name, path, problem, attempt, self.retry.max_retries, delay,
+            )
+            time.sleep(delay)
+
+    def iter_pages(
+        self, path: str, paginator: Paginator, params: Mapping[str, Any] | None = None, max_pages: int = 100_000
+    ) -> Iterator[list[Any]]:
+        """Yields each page's items; the paginator decides when to stop."""
+        page_params = {**paginator.first_params(), **(params or {})}
+        for _ in range(max_pages):
+            body = self.get(path, page_params)
+            items = paginator.items(body, path)
+            if items:
+                yield items
+            next_params = paginator.next_params(body, page_params, items)
+            if next_params is None:
+                return
+            page_params = next_params
+        raise ApiError(f"{self.service_name} GET {path}: more than {max_pages} pages; giving up", path=path)
+
+    def get_all(self, path: str, paginator: Paginator, params: Mapping[str, Any] | None = None) -> list[Any]:
+        return [item for page in self.iter_pages(path, paginator, params) for item in page]
+
+    def map_concurrent(self, fn: Callable[[T], R], items: Iterable[T]) -> list[R]:
+        """Runs `fn` over items on a small thread pool; the shared rate limiter still paces every request.
+
+        With 80 ms of latency a sequential client cannot use a 20 req/s budget; a few requests in
+        flight can, and the limiter keeps them under the vendor's window.
+        """
+        items = list(items)
+        if len(items) <= 1 or self.max_workers == 1:
+            return [fn(item) for item in items]
+        with ThreadPoolExecutor(max_workers=self.max_workers, thread_name_prefix="kada-http") as pool:
+            return list(pool.map(fn, items))
+
+
+def _error_text(response: requests.Response, limit: int = 300) -> str:
+    """The server's own error message, short; bodies are vendor text, never our credentials."""
+    try:
+        body = response.json()
+    except ValueError:
+        return response.text[:limit] or response.reason or ""
+    if isinstance(body, Mapping):
+        parts = [str(body[k]) for k in ("message", "error", "details", "error_code") if body.get(k)]
+        return "; ".join(parts)[:limit] if parts else json.dumps(body)[:limit]
+    return str(body)[:limit]
+
+
+class _ContextLogAdapter(logging.Logger):
+    """Sends the HTTP layer's records to Dagster's `context.log` (warnings and up; the rest as debug)."""
+
+    def __init__(self, target: Any) -> None:
+        super().__init__("kada_dagster.http")
+        self._target = target
+
+    def _log(self, level: int, msg: object, args: Any, exc_info: Any = None, extra: Any = None,
+             stack_info: bool = False, stacklevel: int = 1) -> None:
+        text = str(msg) % args if args else str(msg)
+        if level >= logging.WARNING:
+            self._target.warning(text)
+        else:
+            self._target.debug(text)
+
+
+def as_logger(target: Any) -> logging.Logger:
+    """A stdlib logger for `target`: itself, an adapter over a Dagster log manager, or ours."""
+    if target is None:
+        return log
+    if isinstance(target, logging.Logger):
+        return target
+    return _ContextLogAdapter(target)

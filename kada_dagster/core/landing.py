@@ -1,0 +1,198 @@
+"""One landing interface for K's landing directory: a local folder, S3 or Azure Blob.
+
+`land_file_set` is the only way files reach K: it withdraws the partition's old manifest, puts every
+CSV (each put atomic, verified), puts the manifest last, and on any failure removes what it put, so
+the landing directory never holds a partial file set with a manifest claiming it is complete.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import os
+import shutil
+import tempfile
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from kada_dagster.core.extract.writer import StagedFileSet
+from kada_dagster.core.settings import SettingsError, redact_url
+
+log = logging.getLogger(__name__)
+
+
+class LandingError(RuntimeError):
+    """A put or delete failed; the message names the store, the path and the setting to fix."""
+
+
+@dataclass(frozen=True)
+class LandedFile:
+    key: str
+    bytes: int
+    sha256: str
+
+
+class Landing(ABC):
+    """A place files are put by key (a `/`-separated path below the landing root)."""
+
+    setting = "KADA_LANDING_URL"
+
+    @abstractmethod
+    def describe(self) -> str:
+        """Where files go, safe to show (no credentials)."""
+
+    @abstractmethod
+    def put(self, local_path: Path, key: str, sha256: str) -> None:
+        """Atomically stores the file at `key`; afterwards a reader sees all of it or none of it."""
+
+    @abstractmethod
+    def delete(self, key: str) -> None:
+        """Removes `key` if it exists."""
+
+    @abstractmethod
+    def list(self, prefix: str) -> list[str]:
+        """Keys below `prefix`."""
+
+    @abstractmethod
+    def read(self, key: str) -> bytes:
+        """The stored bytes of `key` (used to verify and by tests)."""
+
+    def check_access(self, prefix: str) -> None:
+        """Fails early, before any extraction, when the store cannot be reached or written."""
+        self.list(prefix)
+
+    def url_for(self, key: str) -> str:
+        return f"{self.describe().rstrip('/')}/{key}"
+
+
+class LocalLanding(Landing):
+    """A directory on this machine: the embedded default and the KADA `output_path`."""
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = Path(root).expanduser().resolve()
+
+    def describe(self) -> str:
+        return str(self.root)
+
+    def _path(self, key: str) -> Path:
+        path = (self.root / key).resolve()
+        if self.root not in path.parents and path != self.root:
+            raise LandingError(f"key {key!r} escapes the landing root {self.root}")
+        return path
+
+    def put(self, local_path: Path, key: str, sha256: str) -> None:
+        target = self._path(key)
+        try:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp_name = tempfile.mkstemp(prefix=".tmp-", suffix=".part", dir=target.parent)
+            with os.fdopen(fd, "wb") as out, open(local_path, "rb") as src:
+                shutil.copyfileobj(src, out, 1 << 20)
+                out.flush()
+                os.fsync(out.fileno())
+            if _sha256(Path(tmp_name)) != sha256:
+                os.unlink(tmp_name)
+                raise LandingError(f"local landing {target}: checksum mismatch after copy")
+            os.replace(tmp_name, target)
+        except OSError as exc:
+            raise LandingError(
+                f"local landing: cannot write {target} ({exc.strerror}); check {self.setting} "
+                f"and that the directory is writable"
+            ) from None
+
+    def delete(self, key: str) -> None:
+        try:
+            self._path(key).unlink(missing_ok=True)
+        except OSError as exc:
+            raise LandingError(f"local landing: cannot delete {self._path(key)} ({exc.strerror})") from None
+
+    def list(self, prefix: str) -> list[str]:
+        base = self._path(prefix) if prefix else self.root
+        if not base.exists():
+            return []
+        return sorted(str(p.relative_to(self.root)) for p in base.rglob("*") if p.is_file() and not p.name.startswith(".tmp-"))
+
+    def read(self, key: str) -> bytes:
+        return self._path(key).read_bytes()
+
+    def check_access(self, prefix: str) -> None:
+        target = self._path(prefix) if prefix else self.root
+        try:
+            target.mkdir(parents=True, exist_ok=True)
+            probe = tempfile.NamedTemporaryFile(dir=target, prefix=".tmp-probe-", delete=True)
+            probe.close()
+        except OSError as exc:
+            raise LandingError(
+                f"local landing: {target} is not writable ({exc.strerror}); check {self.setting}"
+            ) from None
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+LandingFactory = Callable[[str], Landing]
+_SCHEME_FACTORIES: dict[str, LandingFactory] = {}
+
+
+def register_landing_scheme(scheme: str, factory: LandingFactory) -> None:
+    """Cloud backends register here so this module does not import cloud SDKs."""
+    _SCHEME_FACTORIES[scheme] = factory
+
+
+def landing_from_url(url: str) -> Landing:
+    """`./landing`, `/abs/path`, `file://...`, `s3://bucket/prefix`, `azure://container/prefix`."""
+    if not url:
+        raise SettingsError("KADA_LANDING_URL is empty")
+    if url.startswith("file://"):
+        return LocalLanding(url[len("file://"):])
+    if "://" in url:
+        scheme = url.split("://", 1)[0].lower()
+        if scheme not in _SCHEME_FACTORIES:
+            _load_cloud_backends()
+        if scheme in _SCHEME_FACTORIES:
+            return _SCHEME_FACTORIES[scheme](url)
+        raise SettingsError(
+            f"KADA_LANDING_URL={redact_url(url)}: unsupported scheme '{scheme}' "
+            "(use a local path, file://, s3://bucket/prefix or azure://container/prefix)"
+        )
+    return LocalLanding(url)
+
+
+def _load_cloud_backends() -> None:
+    try:
+        import kada_dagster.core.cloud_landing  # noqa: F401  (registers s3:// and azure://)
+    except ImportError:
+        pass
+
+
+def land_file_set(landing: Landing, staged: StagedFileSet, landing_path: str) -> list[LandedFile]:
+    """Puts a staged file set into the landing directory, manifest last, all or nothing."""
+    prefix = landing_path.strip("/")
+    manifest_key = f"{prefix}/{staged.manifest_name}"
+    landing.delete(manifest_key)  # the old set is incomplete from here until the new manifest lands
+    put: list[str] = []
+    landed: list[LandedFile] = []
+    try:
+        for written in staged.files:
+            key = f"{prefix}/{written.name}"
+            landing.put(staged.directory / written.name, key, written.sha256)
+            put.append(key)
+            landed.append(LandedFile(key=key, bytes=written.bytes, sha256=written.sha256))
+        manifest_path = staged.directory / staged.manifest_name
+        digest = _sha256(manifest_path)
+        landing.put(manifest_path, manifest_key, digest)
+        landed.append(LandedFile(key=manifest_key, bytes=manifest_path.stat().st_size, sha256=digest))
+    except Exception:
+        for key in put:
+            try:
+                landing.delete(key)
+            except Exception as cleanup_error:  # keep the original failure; report the leftover
+                log.error("could not remove partially landed %s: %s", key, cleanup_error)
+        raise
+    return landed

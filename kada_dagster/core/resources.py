@@ -1,0 +1,107 @@
+"""Dagster resources shared by both sources: the vendor-resource base, intermediate storage, landing.
+
+Credentials are never resource *config values* of their own: the UI shows resource config, so the
+base resource carries only where a credential comes from (a KADA JSON path, an env var name, or an
+`EnvVar` the user wrote in YAML) and resolves it at execution time.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from typing import Any, ClassVar
+
+import dagster as dg
+from pydantic import Field
+
+from kada_dagster.core.http import HttpClient, RetryPolicy, SlidingWindowRateLimiter, as_logger
+from kada_dagster.core.landing import Landing, landing_from_url
+from kada_dagster.core.settings import CollectorSettings, SourceProfile, resolve_settings
+from kada_dagster.core.storage import IntermediateStore
+
+
+class VendorResource(dg.ConfigurableResource):
+    """Settings common to every collector instance; `None` means 'from the KADA JSON or env'."""
+
+    profile: ClassVar[SourceProfile]
+
+    instance: str = Field(default="", description="Collector instance name (default: the source type).")
+    config_file: str | None = Field(default=None, description="Path to the KADA collector config JSON.")
+    base_url: str | None = Field(default=None, description="API location override.")
+    host: str | None = Field(default=None, description="Host name of the source as onboarded in K.")
+    mapping_json: str | None = Field(default=None, description="`mapping` as JSON text.")
+    mask: bool | None = None
+    compress: bool | None = None
+    timeout: float | None = None
+    landing_path: str | None = None
+    max_retries: int = Field(default=5, description="Retries on 429, 5xx and connection errors.")
+    backoff_base_seconds: float = 0.5
+    max_concurrency: int = Field(default=8, description="Requests in flight at once (the rate limit still applies).")
+    rate_limit_requests: int = Field(default=100, description="Client-side limit: requests per period.")
+    rate_limit_period_seconds: float = Field(default=60.0, description="Client-side limit: the period.")
+    rate_limit_margin_seconds: float = Field(default=0.25, description="Added to the period for clock skew.")
+
+    def credential_overrides(self) -> dict[str, Any]:
+        """Credential values given directly in Dagster config (e.g. EnvVar in YAML); resolved lazily."""
+        return {}
+
+    def build_http(self, settings: CollectorSettings, base_url: str, *, credential_setting: str,
+                   service_name: str, logger: Any = None, headers: dict[str, str] | None = None,
+                   auth: tuple[str, str] | None = None) -> HttpClient:
+        """The shared HTTP layer, configured from this resource's retry, pacing and timeout settings."""
+        return HttpClient(
+            base_url,
+            auth=auth,
+            headers=headers,
+            timeout=settings.timeout,
+            retry=RetryPolicy(max_retries=self.max_retries, base_delay=self.backoff_base_seconds),
+            rate_limiter=SlidingWindowRateLimiter(self.rate_limit_requests, self.rate_limit_period_seconds,
+                                                  margin=self.rate_limit_margin_seconds),
+            credential_setting=credential_setting,
+            service_name=service_name,
+            max_workers=self.max_concurrency,
+            logger=as_logger(logger),
+        )
+
+    def settings(self) -> CollectorSettings:
+        overrides: dict[str, Any] = {
+            "base_url": self.base_url,
+            "host": self.host,
+            "mapping": json.loads(self.mapping_json) if self.mapping_json else None,
+            "mask": self.mask,
+            "compress": self.compress,
+            "timeout": self.timeout,
+            "landing_path": self.landing_path,
+            **self.credential_overrides(),
+        }
+        return resolve_settings(
+            self.profile,
+            self.instance or self.profile.source_type,
+            config_file=self.config_file,
+            overrides=overrides,
+        )
+
+
+class IntermediateStorageResource(dg.ConfigurableResource):
+    """Where raw responses and normalised tables are kept per partition for people to inspect."""
+
+    base_path: str = Field(
+        default_factory=lambda: os.environ.get("KADA_INTERMEDIATE_PATH", "./intermediate"),
+        description="Directory for raw JSON Lines and parquet tables (KADA_INTERMEDIATE_PATH).",
+    )
+
+    def store(self) -> IntermediateStore:
+        return IntermediateStore(self.base_path)
+
+
+class LandingResource(dg.ConfigurableResource):
+    """K's landing storage, one per deployment (KADA_LANDING_URL; the KADA JSON's output_path otherwise)."""
+
+    url: str | None = Field(default=None, description="Overrides KADA_LANDING_URL for this deployment.")
+    auto_push: bool = Field(
+        default_factory=lambda: os.environ.get("KADA_AUTO_PUSH", "true").strip().lower() not in {"0", "false", "no", "off"},
+        description="Push extracts automatically on schedule; false keeps the push a manual UI step.",
+    )
+
+    def get_landing(self, settings_url: str) -> Landing:
+        return landing_from_url(self.url or settings_url)
