@@ -378,7 +378,7 @@ class CollectorAssets:
             landed[window.key] = [
                 {"name": f.name, "rows": f.rows, "bytes": f.bytes, "sha256": f.sha256} for f in staged.files
             ] + [{"name": staged.manifest_name}]
-            for kind, f in zip(KINDS, staged.files):
+            for kind, f in zip(KINDS, staged.files, strict=True):
                 rows_by_kind[kind] += f.rows
             context.log.info(f"landed {len(staged.files) + 1} files for {window.key} in "
                              f"{landing.url_for(settings.landing_path)}")

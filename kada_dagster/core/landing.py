@@ -7,6 +7,7 @@ the landing directory never holds a partial file set with a manifest claiming it
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import logging
 import os
@@ -120,8 +121,8 @@ class LocalLanding(Landing):
         target = self._path(prefix) if prefix else self.root
         try:
             target.mkdir(parents=True, exist_ok=True)
-            probe = tempfile.NamedTemporaryFile(dir=target, prefix=".tmp-probe-", delete=True)
-            probe.close()
+            with tempfile.NamedTemporaryFile(dir=target, prefix=".tmp-probe-", delete=True):
+                pass
         except OSError as exc:
             raise LandingError(
                 f"local landing: {target} is not writable ({exc.strerror}); check {self.setting}"
@@ -165,10 +166,8 @@ def landing_from_url(url: str) -> Landing:
 
 
 def _load_cloud_backends() -> None:
-    try:
+    with contextlib.suppress(ImportError):
         import kada_dagster.core.cloud_landing  # noqa: F401  (registers s3:// and azure://)
-    except ImportError:
-        pass
 
 
 def land_file_set(landing: Landing, staged: StagedFileSet, landing_path: str) -> list[LandedFile]:

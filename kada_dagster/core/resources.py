@@ -39,7 +39,7 @@ class VendorResource(dg.ConfigurableResource):
     max_concurrency: int = Field(default=8, description="Requests in flight at once (the rate limit still applies).")
     rate_limit_requests: int = Field(default=100, description="Client-side limit: requests per period.")
     rate_limit_period_seconds: float = Field(default=60.0, description="Client-side limit: the period.")
-    rate_limit_margin_seconds: float = Field(default=0.25, description="Added to the period for clock skew.")
+    rate_limit_margin_seconds: float = Field(default=0.0, description="Extra seconds added to the period.")
 
     def credential_overrides(self) -> dict[str, Any]:
         """Credential values given directly in Dagster config (e.g. EnvVar in YAML); resolved lazily."""

@@ -48,7 +48,8 @@ class RawPartitionWriter:
     def _file(self, collection: str) -> Any:
         fh = self._files.get(collection)
         if fh is None:
-            fh = gzip.open(self._tmp / f"{collection}.jsonl.gz", "wt", encoding="utf-8", compresslevel=1)
+            fh = gzip.open(  # noqa: SIM115  (kept open across appends; closed in commit/abort)
+                self._tmp / f"{collection}.jsonl.gz", "wt", encoding="utf-8", compresslevel=1)
             self._files[collection] = fh
             self.counts.setdefault(collection, 0)
         return fh

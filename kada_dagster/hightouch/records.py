@@ -13,29 +13,10 @@ from datetime import datetime
 from typing import Any
 
 from kada_dagster.core.problems import ProblemLog
+from kada_dagster.core.records import as_dict, as_str, norm_id, require_id
 from kada_dagster.core.timeutil import parse_ts
 
 QUERY_TYPES = frozenset({"raw_sql", "table", "dbt", "dbt_cloud", "visual", "custom"})
-
-
-def norm_id(value: Any) -> str | None:
-    """1, 1.0, "1" → "1"; anything else unusable → None."""
-    if value is None or isinstance(value, bool):
-        return None
-    if isinstance(value, float):
-        return str(int(value)) if value.is_integer() else str(value)
-    text = str(value).strip()
-    return text or None
-
-
-def _dict(value: Any) -> dict[str, Any]:
-    return dict(value) if isinstance(value, Mapping) else {}
-
-
-def _str(value: Any) -> str | None:
-    if value is None:
-        return None
-    return value if isinstance(value, str) else str(value)
 
 
 @dataclass
@@ -53,8 +34,8 @@ class HtObject:
     @staticmethod
     def base_fields(data: Mapping[str, Any]) -> dict[str, Any]:
         return {
-            "name": _str(data.get("name")),
-            "slug": _str(data.get("slug")),
+            "name": as_str(data.get("name")),
+            "slug": as_str(data.get("slug")),
             "workspace_id": norm_id(data.get("workspaceId")),
             "created_at": parse_ts(data.get("createdAt")),
             "updated_at": parse_ts(data.get("updatedAt")),
@@ -99,45 +80,35 @@ class HtSync(HtObject):
     tags: dict[str, Any] = field(default_factory=dict)
 
 
-def _require_id(kind: str, data: Any, problems: ProblemLog) -> str | None:
-    if not isinstance(data, Mapping):
-        problems.record(f"hightouch.{kind}.not_an_object", f"skipped a {kind} that is a {type(data).__name__}")
-        return None
-    object_id = norm_id(data.get("id"))
-    if object_id is None:
-        problems.record(f"hightouch.{kind}.missing_id", f"skipped a {kind} without an id: keys {sorted(data)[:8]}")
-    return object_id
-
-
 def parse_source(data: Any, problems: ProblemLog) -> HtSource | None:
-    object_id = _require_id("source", data, problems)
+    object_id = require_id("hightouch", "source", data, problems)
     if object_id is None:
         return None
-    return HtSource(id=object_id, **HtObject.base_fields(data), type=_str(data.get("type")),
-                    configuration=_dict(data.get("configuration")))
+    return HtSource(id=object_id, **HtObject.base_fields(data), type=as_str(data.get("type")),
+                    configuration=as_dict(data.get("configuration")))
 
 
 def parse_destination(data: Any, problems: ProblemLog) -> HtDestination | None:
-    object_id = _require_id("destination", data, problems)
+    object_id = require_id("hightouch", "destination", data, problems)
     if object_id is None:
         return None
-    return HtDestination(id=object_id, **HtObject.base_fields(data), type=_str(data.get("type")),
-                         configuration=_dict(data.get("configuration")))
+    return HtDestination(id=object_id, **HtObject.base_fields(data), type=as_str(data.get("type")),
+                         configuration=as_dict(data.get("configuration")))
 
 
 def parse_model(data: Any, problems: ProblemLog) -> HtModel | None:
-    object_id = _require_id("model", data, problems)
+    object_id = require_id("hightouch", "model", data, problems)
     if object_id is None:
         return None
-    query_type = _str(data.get("queryType"))
+    query_type = as_str(data.get("queryType"))
     if query_type not in QUERY_TYPES:
         problems.record("hightouch.model.unknown_query_type",
                         f"model {object_id} has queryType {query_type!r}; kept, linked to its source only")
-    raw = _dict(data.get("raw"))
-    table = _dict(data.get("table"))
-    dbt = _dict(data.get("dbt")) or _dict(data.get("dbt_cloud")) or _dict(data.get("dbtCloud"))
-    visual = _dict(data.get("visual"))
-    custom = _dict(data.get("custom"))
+    raw = as_dict(data.get("raw"))
+    table = as_dict(data.get("table"))
+    dbt = as_dict(data.get("dbt")) or as_dict(data.get("dbt_cloud")) or as_dict(data.get("dbtCloud"))
+    visual = as_dict(data.get("visual"))
+    custom = as_dict(data.get("custom"))
     tags = data.get("tags")
     if tags is not None and not isinstance(tags, Mapping):
         problems.record("hightouch.model.bad_tags", f"model {object_id}: tags is a {type(tags).__name__}, ignored")
@@ -146,11 +117,11 @@ def parse_model(data: Any, problems: ProblemLog) -> HtModel | None:
         **HtObject.base_fields(data),
         source_id=norm_id(data.get("sourceId")),
         query_type=query_type,
-        description=_str(data.get("description")),
+        description=as_str(data.get("description")),
         is_schema=bool(data.get("isSchema")),
         tags=dict(tags) if isinstance(tags, Mapping) else {},
-        raw_sql=_str(raw.get("sql")) or _str(data.get("rawSql")),
-        table_name=_str(table.get("name")),
+        raw_sql=as_str(raw.get("sql")) or as_str(data.get("rawSql")),
+        table_name=as_str(table.get("name")),
         dbt=dbt,
         parent_id=norm_id(visual.get("parentId")),
         custom_query=custom.get("query"),
@@ -158,7 +129,7 @@ def parse_model(data: Any, problems: ProblemLog) -> HtModel | None:
 
 
 def parse_sync(data: Any, problems: ProblemLog) -> HtSync | None:
-    object_id = _require_id("sync", data, problems)
+    object_id = require_id("hightouch", "sync", data, problems)
     if object_id is None:
         return None
     tags = data.get("tags")
@@ -171,9 +142,9 @@ def parse_sync(data: Any, problems: ProblemLog) -> HtSync | None:
         **HtObject.base_fields(data),
         model_id=norm_id(data.get("modelId")),
         destination_id=norm_id(data.get("destinationId")),
-        status=_str(data.get("status")),
+        status=as_str(data.get("status")),
         disabled=bool(data.get("disabled")),
         last_run_at=last_run,
-        configuration=_dict(data.get("configuration")),
+        configuration=as_dict(data.get("configuration")),
         tags=dict(tags) if isinstance(tags, Mapping) else {},
     )

@@ -26,12 +26,12 @@ from kada_dagster.core.extract.rows import (
     as_int,
     compact_json,
     duration_seconds,
-    linkage_row,
     metadata_row,
     object_id,
 )
-from kada_dagster.core.extract.schema import SORT_KEYS, TableBuilder
+from kada_dagster.core.extract.tables import ExtractTables
 from kada_dagster.core.http import NotFoundError
+from kada_dagster.core.records import norm_id, redacted_objects, unwrap
 from kada_dagster.core.source import (
     CollectorSource,
     EventRouter,
@@ -46,7 +46,6 @@ from kada_dagster.hightouch.records import (
     HtModel,
     HtSource,
     HtSync,
-    norm_id,
     parse_destination,
     parse_model,
     parse_source,
@@ -142,12 +141,8 @@ class HightouchSource(CollectorSource):
             "destinations": client.list_destinations,
             "syncs": client.list_syncs,
         }
-        lists = dict(zip(listers, client.http.map_concurrent(lambda fn: fn(), listers.values())))
-        metadata = {name: [redact(r) for r in records if isinstance(r, Mapping)] for name, records in lists.items()}
-        for name, records in lists.items():
-            bad = sum(1 for r in records if not isinstance(r, Mapping))
-            for _ in range(bad):
-                ctx.problems.record(f"hightouch.{name}.not_an_object", f"skipped a non-object entry in /{name}")
+        lists = dict(zip(listers, client.http.map_concurrent(lambda fn: fn(), listers.values()), strict=True))
+        metadata = {name: redacted_objects(SOURCE_TYPE, name, records, ctx.problems) for name, records in lists.items()}
         self._fetch_missing_references(client, ctx, metadata)
 
         window_start, window_end = ctx.start, ctx.end
@@ -208,8 +203,8 @@ class HightouchSource(CollectorSource):
                 return collection, None
 
         for collection, body in client.http.map_concurrent(get, sorted(wanted)):
+            body = unwrap(body)
             if isinstance(body, Mapping):
-                body = body.get("data", body) if isinstance(body.get("data"), Mapping) else body
                 metadata[collection].append(redact(body))
 
     # --- normalise -----------------------------------------------------------------------------
@@ -226,28 +221,16 @@ class HightouchSource(CollectorSource):
         return builder.result()
 
 
-class _HightouchTables:
+class _HightouchTables(ExtractTables):
     """Builds one partition's four tables from parsed records."""
 
     def __init__(self, ctx: NormaliseContext, sources: dict[str, HtSource], destinations: dict[str, HtDestination],
                  models: dict[str, HtModel], syncs: dict[str, HtSync]) -> None:
-        self.ctx = ctx
-        self.settings = ctx.settings
-        self.problems = ctx.problems
+        super().__init__(ctx, SOURCE_TYPE)
         self.sources, self.destinations, self.models, self.syncs = sources, destinations, models, syncs
-        self.metadata = TableBuilder("metadata")
-        self.linkages = TableBuilder("linkages")
-        self.events = TableBuilder("events")
-        self.databaselog = TableBuilder("databaselog")
         self.references: dict[str, Reference] = {
             s.id: resolve_reference(s.name, s.type, s.configuration, self.settings.mapping) for s in sources.values()
         }
-        self.unmapped: dict[str, dict[str, Any]] = {}
-        self.edge_counts = {"table": 0, "column": 0}
-        self._seen_edges: set[tuple[Any, ...]] = set()
-
-    def own(self, object_type: str, native_id: str) -> Endpoint:
-        return Endpoint.own_object(self.settings.host, object_type, oid(object_type, native_id))
 
     def _properties(self, obj: Any, drop: tuple[str, ...]) -> dict[str, Any]:
         return {k: v for k, v in redact(obj.raw).items() if k not in drop}
@@ -323,21 +306,11 @@ class _HightouchTables:
         return None
 
     # lineage ----------------------------------------------------------------------------------
-    def _edge(self, upstream: Endpoint, downstream: Endpoint, **kwargs: Any) -> None:
-        row = linkage_row(upstream, downstream, **kwargs)
-        identity = tuple(row.values())
-        if identity in self._seen_edges:
-            return
-        self._seen_edges.add(identity)
-        self.linkages.add(row)
-        self.edge_counts[row["linkage_type"]] += 1
-
     def _table_endpoint(self, source: HtSource | None, database: str, schema: str, name: str) -> Endpoint:
         reference = self.references.get(source.id) if source else None
         reference = reference or Reference("", "", "", False)
-        if source and not reference.mapped:
-            self.unmapped[source.name or source.id] = {"name": source.name or source.id, "type": source.type,
-                                                       "host": reference.host, "database": reference.database}
+        if source:
+            self.note_unmapped(source.name or source.id, source.type, reference)
         return Endpoint.external("table", reference, name, schema=schema or None, database=database or None)
 
     def build_lineage(self) -> None:
@@ -347,7 +320,7 @@ class _HightouchTables:
             downstream = self.own("model", m.id)
             if m.query_type == "table" and m.table_name:
                 table = split_table_name(m.table_name, reference.database, reference.schema)
-                self._edge(self._table_endpoint(source, table.database, table.schema, table.name), downstream)
+                self.edge(self._table_endpoint(source, table.database, table.schema, table.name), downstream)
             elif m.query_type == "raw_sql" and m.raw_sql:
                 try:
                     tables = tables_in_sql(m.raw_sql, source.type if source else None, reference.database, reference.schema)
@@ -356,12 +329,12 @@ class _HightouchTables:
                                                                          "linked to its source only")
                     tables = []
                 for t in tables:
-                    self._edge(self._table_endpoint(source, t.database, t.schema, t.name), downstream)
+                    self.edge(self._table_endpoint(source, t.database, t.schema, t.name), downstream)
                 if not tables and source:
-                    self._edge(self.own("source", source.id), downstream)
+                    self.edge(self.own("source", source.id), downstream)
             elif m.query_type in ("dbt", "dbt_cloud") and (m.dbt.get("name") or m.dbt.get("compiledSql")):
                 if m.dbt.get("name") and (m.dbt.get("database") or m.dbt.get("schema") or m.query_type == "dbt"):
-                    self._edge(self._table_endpoint(source, str(m.dbt.get("database") or reference.database),
+                    self.edge(self._table_endpoint(source, str(m.dbt.get("database") or reference.database),
                                                     str(m.dbt.get("schema") or reference.schema), str(m.dbt["name"])),
                                downstream)
                 elif m.dbt.get("compiledSql"):  # dbt Cloud models carry no database/schema
@@ -371,15 +344,15 @@ class _HightouchTables:
                     except SqlParseError:
                         tables = []
                     for t in tables:
-                        self._edge(self._table_endpoint(source, t.database, t.schema, t.name), downstream)
+                        self.edge(self._table_endpoint(source, t.database, t.schema, t.name), downstream)
             elif m.query_type == "visual" and m.parent_id:
                 if m.parent_id in self.models:
-                    self._edge(self.own("model", m.parent_id), downstream)
+                    self.edge(self.own("model", m.parent_id), downstream)
                 else:
                     self.problems.record("hightouch.model.parent_missing",
                                          f"visual model {m.id}: parent model {m.parent_id} not found; no edge")
             elif source:  # custom, Looker/Sigma and unknown query types: linked to their source only
-                self._edge(self.own("source", source.id), downstream)
+                self.edge(self.own("source", source.id), downstream)
         for s in self.syncs.values():
             if s.model_id not in self.models:
                 if s.model_id:
@@ -398,9 +371,9 @@ class _HightouchTables:
             target = Endpoint.external("destination_object", reference, destination_object_name(s, destination))
             upstream = self.own("model", s.model_id)
             via = oid("sync", s.id)
-            self._edge(upstream, target, via_object_id=via)
+            self.edge(upstream, target, via_object_id=via)
             for model_column, destination_field in column_mappings(s):
-                self._edge(upstream, target, via_object_id=via,
+                self.edge(upstream, target, via_object_id=via,
                            upstream_column=model_column, downstream_column=destination_field)
 
     # events -----------------------------------------------------------------------------------
@@ -439,16 +412,6 @@ class _HightouchTables:
                 "properties": compact_json({k: run.get(k) for k in ("createdAt", "plannedRows", "completionRatio")
                                             if run.get(k) is not None}),
             })
-
-    def result(self) -> ExtractResult:
-        tables = {
-            "metadata": self.metadata.build(SORT_KEYS["metadata"]),
-            "linkages": self.linkages.build(SORT_KEYS["linkages"]),
-            "events": self.events.build(SORT_KEYS["events"]),
-            "databaselog": self.databaselog.build(SORT_KEYS["databaselog"]),
-        }
-        return ExtractResult(tables=tables, unmapped_sources=sorted(self.unmapped.values(), key=lambda u: str(u["name"])),
-                             stats={"edges": dict(self.edge_counts)})
 
 
 def _counts(value: Any) -> dict[str, int | None]:

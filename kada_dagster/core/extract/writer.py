@@ -101,7 +101,7 @@ def write_csv(table: pa.Table, path: Path, compress: bool, batch_rows: int = 20_
         writer = csv.writer(text, lineterminator="\n")
         writer.writerow(table.column_names)
         for batch in table.to_batches(max_chunksize=batch_rows):
-            writer.writerows(zip(*_as_text_columns(batch)))
+            writer.writerows(zip(*_as_text_columns(batch), strict=True))
         text.flush()
         text.detach()
         binary.close()

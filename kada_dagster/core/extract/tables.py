@@ -1,0 +1,62 @@
+"""The four K extract tables of one partition, as every source's normaliser builds them.
+
+A source only decides which rows to add; how own objects are addressed, how duplicate edges are
+dropped, how unmapped data sources are collected and how the tables are sorted is the same for all.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from kada_dagster.core.extract.references import Reference
+from kada_dagster.core.extract.rows import Endpoint, linkage_row, object_id
+from kada_dagster.core.extract.schema import KINDS, SORT_KEYS, TableBuilder
+from kada_dagster.core.source import ExtractResult, NormaliseContext
+
+
+class ExtractTables:
+    """Row builders for metadata, linkages, events and databaselog, plus the lineage bookkeeping."""
+
+    def __init__(self, ctx: NormaliseContext, source_type: str) -> None:
+        self.ctx = ctx
+        self.settings = ctx.settings
+        self.problems = ctx.problems
+        self.source_type = source_type
+        self.metadata = TableBuilder("metadata")
+        self.linkages = TableBuilder("linkages")
+        self.events = TableBuilder("events")
+        self.databaselog = TableBuilder("databaselog")
+        self.unmapped: dict[str, dict[str, Any]] = {}
+        self.edge_counts = {"table": 0, "column": 0}
+        self._seen_edges: set[tuple[Any, ...]] = set()
+
+    def oid(self, object_type: str, native_id: Any) -> str:
+        return object_id(self.source_type, object_type, native_id)
+
+    def own(self, object_type: str, native_id: Any) -> Endpoint:
+        """An endpoint that is one of this instance's own objects (contract section 3, linkages)."""
+        return Endpoint.own_object(self.settings.host, object_type, self.oid(object_type, native_id))
+
+    def edge(self, upstream: Endpoint, downstream: Endpoint, **kwargs: Any) -> None:
+        """Adds a lineage edge once, however many paths lead to it."""
+        row = linkage_row(upstream, downstream, **kwargs)
+        identity = tuple(row.values())
+        if identity in self._seen_edges:
+            return
+        self._seen_edges.add(identity)
+        self.linkages.add(row)
+        self.edge_counts[row["linkage_type"]] += 1
+
+    def note_unmapped(self, name: str, source_type: str | None, reference: Reference) -> None:
+        """Remembers a data source K may not resolve, for the unmapped-sources warning check."""
+        if not reference.mapped:
+            self.unmapped[name] = {"name": name, "type": source_type, "host": reference.host,
+                                   "database": reference.database}
+
+    def result(self) -> ExtractResult:
+        builders = {"metadata": self.metadata, "linkages": self.linkages, "events": self.events,
+                    "databaselog": self.databaselog}
+        tables = {kind: builders[kind].build(SORT_KEYS[kind]) for kind in KINDS}
+        return ExtractResult(tables=tables,
+                             unmapped_sources=sorted(self.unmapped.values(), key=lambda u: str(u["name"])),
+                             stats={"edges": dict(self.edge_counts)})
