@@ -31,7 +31,7 @@ from kada_dagster.core.extract.rows import (
 )
 from kada_dagster.core.extract.tables import ExtractTables
 from kada_dagster.core.http import NotFoundError
-from kada_dagster.core.records import norm_id, redacted_objects, unwrap
+from kada_dagster.core.records import fetch_collections, norm_id, unwrap
 from kada_dagster.core.source import (
     CollectorSource,
     EventRouter,
@@ -141,8 +141,7 @@ class HightouchSource(CollectorSource):
             "destinations": client.list_destinations,
             "syncs": client.list_syncs,
         }
-        lists = dict(zip(listers, client.http.map_concurrent(lambda fn: fn(), listers.values()), strict=True))
-        metadata = {name: redacted_objects(SOURCE_TYPE, name, records, ctx.problems) for name, records in lists.items()}
+        metadata = fetch_collections(client.http, listers, SOURCE_TYPE, ctx.problems)
         self._fetch_missing_references(client, ctx, metadata)
 
         window_start, window_end = ctx.start, ctx.end
@@ -271,7 +270,7 @@ class _HightouchTables(ExtractTables):
                 parent_id=oid("source", m.source_id) if m.source_id else None,
                 reference=reference, schema=schema, description=m.description, status=m.query_type,
                 tags=m.tags, definition=self._definition(m, source),
-                properties=self._properties(m, (*common_drop, "raw")),
+                properties=self._model_properties(m, common_drop),
                 created_at=iso(m.created_at), updated_at=iso(m.updated_at)))
             sql = m.raw_sql if m.query_type == "raw_sql" else _dbt_sql(m) if m.query_type in ("dbt", "dbt_cloud") else None
             if sql:
@@ -292,6 +291,16 @@ class _HightouchTables(ExtractTables):
                 status="disabled" if s.disabled and s.status != "disabled" else s.status, tags=s.tags,
                 properties=self._properties(s, common_drop),
                 created_at=iso(s.created_at), updated_at=iso(s.updated_at)))
+
+    def _model_properties(self, model: HtModel, drop: tuple[str, ...]) -> dict[str, Any]:
+        """Model fields without the query text: SQL lives in `definition`, masked; so do custom queries."""
+        props = self._properties(model, (*drop, "raw", "custom"))
+        for key in ("dbt", "dbt_cloud", "dbtCloud"):
+            if isinstance(props.get(key), Mapping):
+                props[key] = {k: v for k, v in props[key].items() if k not in ("compiledSql", "rawSql")}
+        if isinstance(props.get("visual"), Mapping) and self.settings.mask:
+            props["visual"] = {k: v for k, v in props["visual"].items() if k != "filter"}  # filters hold values
+        return props
 
     def _definition(self, model: HtModel, source: HtSource | None) -> str | None:
         if model.query_type == "raw_sql":

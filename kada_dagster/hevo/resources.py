@@ -1,0 +1,254 @@
+"""The Hevo REST API client (Standard `/api/public/v2.0` and Edge `/api/v1`) and its Dagster resource.
+
+Hevo has two products with separate APIs and separate ids; a customer has one or the other, chosen with
+`flavour` (HEVO_API_FLAVOUR). Both use HTTP Basic auth (API key, API secret) against the region's host,
+100 requests per minute per user. Pacing, retries and paging come from the shared HTTP layer; this module
+only knows the paths and which calls the K extract needs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import quote, urlsplit
+
+from pydantic import Field
+
+from kada_dagster.core.http import (
+    ApiError,
+    HttpClient,
+    NextCursorPaginator,
+    NotFoundError,
+    Paginator,
+    StartingAfterPaginator,
+)
+from kada_dagster.core.records import unwrap
+from kada_dagster.core.resources import VendorResource
+from kada_dagster.core.settings import CollectorSettings, SettingsError, SourceProfile
+
+STANDARD = "standard"
+EDGE = "edge"
+API_PATHS = {STANDARD: "/api/public/v2.0", EDGE: "/api/v1"}
+PRODUCT_NAMES = {STANDARD: "Hevo Standard", EDGE: "Hevo Edge"}
+REGIONS = ("us", "us2", "eu", "in", "asia", "au")
+PAGE_SIZE = 100  # the documented maximum of `limit` (Standard); Edge documents none
+RATE_LIMIT_REQUESTS = 100  # per user ...
+RATE_LIMIT_PERIOD = 60.0  # ... in any 60 s window (documented)
+
+HEVO_PROFILE = SourceProfile(
+    source_type="hevo",
+    credential_env={"api_key": "HEVO_API_KEY", "api_secret": "HEVO_API_SECRET"},
+    config_env="KADA_HEVO_CONFIG",
+    base_url_env="HEVO_API_BASE_URL",
+    default_host="<region>.hevodata.com",  # a template: HevoResource.settings() fills in the region
+    extra_env={"region": "HEVO_REGION", "flavour": "HEVO_API_FLAVOUR"},
+)
+
+
+def _setting_hint(settings: CollectorSettings, key: str, env: str) -> str:
+    """Where a user sets `key`: the env var for the default instance, the resource field otherwise."""
+    if settings.instance == HEVO_PROFILE.source_type:
+        return f"{env} (or '{key}' in the KADA config JSON / resource)"
+    return f"'{key}' in the {settings.instance} resource configuration"
+
+
+def _host_root(url: str) -> str:
+    """`https://us.hevodata.com/api/v1/` → `https://us.hevodata.com`: the setting is the host root, but a
+    URL that already ends with one of the API paths is accepted rather than doubled."""
+    root = url.strip().rstrip("/")
+    for path in API_PATHS.values():
+        if root.endswith(path):
+            return root[: -len(path)]
+    return root
+
+
+def resolve_hevo_settings(settings: CollectorSettings, region: str | None = None,
+                          flavour: str | None = None) -> CollectorSettings:
+    """Validates region and flavour, and derives the API host root and the K host from them.
+
+    `region` and `flavour` given here (resource configuration) win over the KADA JSON and environment.
+    """
+    extra = dict(settings.extra)
+    flavour_value = str(flavour or extra.get("flavour") or STANDARD).strip().lower()
+    if flavour_value not in API_PATHS:
+        raise SettingsError(f"hevo instance '{settings.instance}': flavour {flavour_value!r} is not one of "
+                            f"{sorted(API_PATHS)}; set {_setting_hint(settings, 'flavour', 'HEVO_API_FLAVOUR')}")
+    region_value = str(region or extra.get("region") or "").strip().lower() or None
+    if region_value is not None and region_value not in REGIONS:
+        raise SettingsError(f"hevo instance '{settings.instance}': region {region_value!r} is not one of "
+                            f"{', '.join(REGIONS)}; set {_setting_hint(settings, 'region', 'HEVO_REGION')}")
+    if settings.base_url:
+        root = _host_root(settings.base_url)
+    elif region_value:
+        root = f"https://{region_value}.hevodata.com"
+    else:
+        raise SettingsError(f"hevo instance '{settings.instance}': no region and no base URL; set "
+                            f"{_setting_hint(settings, 'region', 'HEVO_REGION')} to one of {', '.join(REGIONS)}, "
+                            f"or {_setting_hint(settings, 'base_url', 'HEVO_API_BASE_URL')}")
+    host = settings.host
+    if not host or host == HEVO_PROFILE.default_host:
+        host = f"{region_value}.hevodata.com" if region_value else (urlsplit(root).hostname or root)
+    extra.update(region=region_value, flavour=flavour_value)
+    return dataclasses.replace(settings, base_url=root, host=host, extra=extra)
+
+
+class HevoClient:
+    """The Hevo calls the K extract needs, for one flavour, over the shared HttpClient.
+
+    `test_connection` reads the first page of pipelines and keeps it, so the pipeline listing that
+    follows starts at the second page: no request is sent twice in a run.
+    """
+
+    def __init__(self, settings: CollectorSettings, http: HttpClient, flavour: str) -> None:
+        self.settings = settings
+        self.http = http
+        self.flavour = flavour
+        self._first_pipelines_page: Any = None
+
+    @property
+    def stats(self) -> Any:
+        return self.http.stats
+
+    @property
+    def is_edge(self) -> bool:
+        return self.flavour == EDGE
+
+    def close(self) -> None:
+        self.http.close()
+
+    def paginator(self) -> Paginator:
+        return NextCursorPaginator(PAGE_SIZE) if self.is_edge else StartingAfterPaginator(PAGE_SIZE)
+
+    # --- connection check ------------------------------------------------------------------------
+    def test_connection(self) -> None:
+        """One cheap call that also tells a wrong flavour or a non-Hevo server apart from bad keys."""
+        paginator = self.paginator()
+        try:
+            body = self.http.get("pipelines", paginator.first_params())
+        except NotFoundError:
+            raise ApiError(self._wrong_flavour_message("answered 404")) from None
+        shape = _envelope_flavour(body)
+        if shape is None:
+            raise ApiError(
+                f"{self.http.base_url}/pipelines did not answer like the {PRODUCT_NAMES[self.flavour]} API "
+                f"(no 'data' list); check {_setting_hint(self.settings, 'base_url', 'HEVO_API_BASE_URL')} and "
+                f"{_setting_hint(self.settings, 'flavour', 'HEVO_API_FLAVOUR')}"
+            )
+        if shape != "unknown" and shape != self.flavour:
+            raise ApiError(self._wrong_flavour_message(f"answered with {PRODUCT_NAMES[shape]}-style pages"))
+        self._first_pipelines_page = body
+
+    def _wrong_flavour_message(self, what: str) -> str:
+        other = STANDARD if self.is_edge else EDGE
+        hint = _setting_hint(self.settings, "flavour", "HEVO_API_FLAVOUR")
+        return (f"{self.http.base_url}/pipelines {what}: this account looks like {PRODUCT_NAMES[other]}, not "
+                f"{PRODUCT_NAMES[self.flavour]} (a customer has one or the other). Set {hint} to '{other}'.")
+
+    # --- lists (both flavours) ---------------------------------------------------------------------
+    def _list(self, path: str) -> list[Any]:
+        return self.http.get_all(path, self.paginator())
+
+    def list_pipelines(self) -> list[Any]:
+        """All pipelines, starting from the page test_connection already read when it did."""
+        first, self._first_pipelines_page = self._first_pipelines_page, None
+        if first is None:
+            return self._list("pipelines")
+        paginator = self.paginator()
+        params = paginator.first_params()
+        items = paginator.items(first, "pipelines")
+        next_params = paginator.next_params(first, params, items)
+        return items + (self.http.get_all("pipelines", paginator, next_params) if next_params else [])
+
+    def list_destinations(self) -> list[Any]:
+        return self._list("destinations")
+
+    def list_objects(self, pipeline_id: str) -> list[Any]:
+        return self._list(f"pipelines/{quote(pipeline_id, safe='')}/objects")
+
+    def get_pipeline(self, pipeline_id: str) -> Any:
+        return unwrap(self.http.get(f"pipelines/{quote(pipeline_id, safe='')}"))
+
+    # --- Standard only -----------------------------------------------------------------------------
+    def list_models(self) -> list[Any]:
+        return self._list("models")
+
+    def list_workflows(self) -> list[Any]:
+        return self._list("workflows")
+
+    def get_model(self, model_id: str) -> Any:
+        return unwrap(self.http.get(f"models/{quote(model_id, safe='')}"))
+
+    def get_mapping(self, pipeline_id: str, event_type: str) -> Any:
+        """The schema mapping of one event type (the event type is a name: URL-encoded, `/` included)."""
+        return unwrap(self.http.get(f"pipelines/{quote(pipeline_id, safe='')}/mappings/{quote(event_type, safe='')}"))
+
+    # --- Edge only ---------------------------------------------------------------------------------
+    def get_object(self, pipeline_id: str, object_id: str) -> Any:
+        return unwrap(self.http.get(f"pipelines/{quote(pipeline_id, safe='')}/objects/{quote(object_id, safe='')}"))
+
+    def iter_job_pages(self, pipeline_id: str) -> Iterator[list[Any]]:
+        """Job pages, newest first as Hevo lists them; the caller stops once it is past the window."""
+        return self.http.iter_pages(f"pipelines/{quote(pipeline_id, safe='')}/jobs", self.paginator())
+
+
+def _envelope_flavour(body: Any) -> str | None:
+    """Which product a list page looks like: 'edge', 'standard', 'unknown' (no tell-tale), or None (not Hevo)."""
+    if not isinstance(body, dict) or not isinstance(body.get("data"), list):
+        return None
+    if "has_more" in body or "next_cursor" in body:
+        return EDGE
+    if "pagination" in body:
+        return STANDARD
+    first = body["data"][0] if body["data"] else None
+    source = first.get("source") if isinstance(first, dict) else None
+    if isinstance(source, dict):
+        if "source_type" in source or "connector_id" in source:
+            return EDGE
+        if "type" in source:
+            return STANDARD
+    return "unknown"
+
+
+class HevoResource(VendorResource):
+    """Hevo account access for one collector instance (Standard or Edge).
+
+    Reads the KADA `kada_hevo_extractor_config.json` (`config_file` or KADA_HEVO_CONFIG) unchanged;
+    HEVO_API_KEY, HEVO_API_SECRET, HEVO_REGION, HEVO_API_BASE_URL (the host root) and HEVO_API_FLAVOUR
+    override it for the default instance.
+    """
+
+    profile = HEVO_PROFILE
+
+    api_key: str | None = Field(default=None, description="Use EnvVar('...') for named instances; never a literal.")
+    api_secret: str | None = Field(default=None, description="Use EnvVar('...'); never a literal.")
+    region: str | None = Field(default=None, description=f"Hevo region: one of {', '.join(REGIONS)}.")
+    flavour: str | None = Field(default=None, description="'standard' (/api/public/v2.0, the default) or 'edge' (/api/v1).")
+    rate_limit_requests: int = RATE_LIMIT_REQUESTS
+    rate_limit_period_seconds: float = RATE_LIMIT_PERIOD
+
+    def credential_overrides(self) -> dict[str, Any]:
+        return {"api_key": self.api_key, "api_secret": self.api_secret}
+
+    def settings(self) -> CollectorSettings:
+        return resolve_hevo_settings(super().settings(), self.region, self.flavour)
+
+    def get_client(self, logger: Any | None = None) -> HevoClient:
+        settings = self.settings()
+        key, secret = settings.credential("api_key").strip(), settings.credential("api_secret").strip()
+        flavour = str(settings.extra["flavour"])
+        sources = settings.credential_sources
+        hint = f"{sources['api_key']} and {sources['api_secret']}"
+        if settings.instance == HEVO_PROFILE.source_type and "HEVO_API_KEY" not in hint:
+            hint += " (HEVO_API_KEY and HEVO_API_SECRET)"
+        region = settings.extra.get("region")
+        hint += f"; keys are per region and product (region {region or 'from the base URL'}, flavour {flavour})"
+        http = self.build_http(
+            settings,
+            f"{settings.base_url}{API_PATHS[flavour]}",
+            auth=(key, secret),
+            credential_setting=hint,
+            service_name=f"{PRODUCT_NAMES[flavour]} API",
+            logger=logger,
+        )
+        return HevoClient(settings, http, flavour)
