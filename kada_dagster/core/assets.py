@@ -392,6 +392,40 @@ class CollectorAssets:
             "files_by_partition": dg.MetadataValue.json({k: [f["name"] for f in v] for k, v in landed.items()}),
         })
 
+    # --- sensors -------------------------------------------------------------------------------
+    def landing_catchup_sensor(self) -> dg.SensorDefinition:
+        """Pushes partitions whose checked tables are newer than their landed files.
+
+        A landing step can fail after the tables were built (the store was down, a SAS token had
+        expired); this sensor retries the push once per new table materialisation (the run key), and
+        never while a run of this instance is in progress.
+        """
+        tables_key, landing_key, instance = self.table_keys["metadata"], self.landing_key, self.instance
+        watched = {self.raw_key, landing_key, *self.table_keys.values()}
+
+        @dg.sensor(name=f"{instance}_landing_catchup_sensor", target=dg.AssetSelection.assets(landing_key),
+                   minimum_interval_seconds=600, default_status=dg.DefaultSensorStatus.STOPPED,
+                   description=f"Re-push {instance} partitions whose extract is newer than what was landed.")
+        def landing_catchup(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
+            active = context.instance.get_runs(filters=dg.RunsFilter(statuses=[
+                dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
+                dg.DagsterRunStatus.STARTED]))
+            if any(run.asset_selection and watched & set(run.asset_selection) for run in active):
+                return dg.SkipReason(f"a {instance} run is in progress")
+            built = context.instance.get_latest_storage_id_by_partition(
+                tables_key, dg.DagsterEventType.ASSET_MATERIALIZATION)
+            landed = context.instance.get_latest_storage_id_by_partition(
+                landing_key, dg.DagsterEventType.ASSET_MATERIALIZATION)
+            pending = sorted((p, sid) for p, sid in built.items() if landed.get(p, -1) < sid)
+            if not pending:
+                return dg.SkipReason("every built partition is landed")
+            return dg.SensorResult(run_requests=[
+                dg.RunRequest(partition_key=p, asset_selection=[landing_key], run_key=f"{instance}:{p}:{sid}")
+                for p, sid in pending[-10:]
+            ])
+
+        return landing_catchup
+
     # --- definitions -------------------------------------------------------------------------
     def definitions(self, resources: dict[str, Any], schedule_hour: int = 1,
                     extra: "Callable[[CollectorAssets], dg.Definitions] | None" = None) -> dg.Definitions:
@@ -407,5 +441,6 @@ class CollectorAssets:
             job, name=f"{self.instance}_daily_schedule", hour_of_day=schedule_hour, minute_of_hour=15,
             description=f"Each day after 01:15 UTC, extract the previous UTC day of {self.source.display_name}.",
         )
-        defs = dg.Definitions(assets=assets, jobs=[job], schedules=[schedule], resources=resources)
+        sensors = [self.landing_catchup_sensor()] if self.auto_push else []
+        defs = dg.Definitions(assets=assets, jobs=[job], schedules=[schedule], sensors=sensors, resources=resources)
         return dg.Definitions.merge(defs, extra(self)) if extra else defs
