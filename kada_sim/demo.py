@@ -42,8 +42,8 @@ def _start_simulators(stack: ExitStack) -> dict[str, str]:
     env.update(HIGHTOUCH_API_BASE_URL=url, HIGHTOUCH_API_TOKEN=hightouch.config.token)
     print(f"simulated Hightouch API: {url}")
     try:
-        from kada_sim.hevo import HevoSimConfig, HevoSimulator
         import kada_dagster.hevo.definitions  # noqa: F401  (only demo Hevo once its collector exists)
+        from kada_sim.hevo import HevoSimConfig, HevoSimulator
     except ImportError:
         return env
     hevo = HevoSimulator(HevoSimConfig(seed=42, flavour="standard"))
