@@ -111,35 +111,53 @@ def _value_counts(table: pa.Table, column: str) -> dict[str, int]:
     return {str(c["values"]): int(c["counts"]) for c in sorted(counts, key=lambda c: str(c["values"]))}
 
 
-def table_metadata(kind: str, tables: list[pa.Table], per_partition: dict[str, int],
-                   unmapped: list[dict[str, Any]]) -> dict[str, Any]:
-    """What the UI shows for one K extract table across the run's partitions."""
-    combined = pa.concat_tables(tables) if tables else pa.table({})
-    rows = combined.num_rows
-    md: dict[str, Any] = {
-        "dagster/row_count": dg.MetadataValue.int(rows),
-        "rows_by_partition": dg.MetadataValue.json(per_partition),
-        "preview": dg.MetadataValue.md(_md_table(combined.slice(0, 10).to_pylist(), _PREVIEW_COLUMNS[kind])
-                                       if rows else "_no rows_"),
-        "dagster/column_schema": dg.TableSchema(
-            columns=[dg.TableColumn(f.name, str(f.type)) for f in combined.schema] if rows else []
-        ),
-    }
-    if kind == "metadata" and rows:
-        md["objects_by_type"] = dg.MetadataValue.json(_value_counts(combined, "object_type"))
-    if kind == "linkages":
-        md["edges_by_type"] = dg.MetadataValue.json(_value_counts(combined, "linkage_type") if rows else {})
-        md["unmapped_edges"] = dg.MetadataValue.int(
-            int(rows - pc.sum(pc.cast(combined.column("mapped"), pa.int64())).as_py()) if rows else 0
-        )
-        names = sorted({f"{u.get('name')} ({u.get('type')}: {u.get('host') or '?'}/{u.get('database') or '?'})"
-                        for u in unmapped})
-        md["unmapped_sources"] = dg.MetadataValue.md("\n".join(f"- {n}" for n in names) if names else "_none_")
-    if kind == "events" and rows:
-        md["events_by_status"] = dg.MetadataValue.json(_value_counts(combined, "status"))
-    if kind == "databaselog" and rows:
-        md["queries_by_type"] = dg.MetadataValue.json(_value_counts(combined, "query_type"))
-    return md
+class TableSummary:
+    """What the UI shows for one K extract table, accumulated partition by partition.
+
+    Only counts and a small preview are kept, so a year-long range of large event tables does not
+    have to sit in memory at once.
+    """
+
+    _COUNTED = {"metadata": "object_type", "linkages": "linkage_type", "events": "status", "databaselog": "query_type"}
+    _LABELS = {"metadata": "objects_by_type", "linkages": "edges_by_type", "events": "events_by_status",
+               "databaselog": "queries_by_type"}
+
+    def __init__(self, kind: str) -> None:
+        self.kind = kind
+        self.rows_by_partition: dict[str, int] = {}
+        self.counts: Counter[str] = Counter()
+        self.unmapped_edges = 0
+        self.preview: list[dict[str, Any]] = []
+        self.schema: pa.Schema | None = None
+
+    def add(self, partition: str, table: pa.Table) -> None:
+        self.rows_by_partition[partition] = table.num_rows
+        self.schema = table.schema
+        if not table.num_rows:
+            return
+        self.counts.update(_value_counts(table, self._COUNTED[self.kind]))
+        if self.kind == "linkages":
+            self.unmapped_edges += int(table.num_rows - pc.sum(pc.cast(table.column("mapped"), pa.int64())).as_py())
+        self.preview = table.slice(0, 10).to_pylist()
+
+    def metadata(self, unmapped: list[dict[str, Any]]) -> dict[str, Any]:
+        rows = sum(self.rows_by_partition.values())
+        md: dict[str, Any] = {
+            "dagster/row_count": dg.MetadataValue.int(rows),
+            "rows_by_partition": dg.MetadataValue.json(self.rows_by_partition),
+            "preview": dg.MetadataValue.md(_md_table(self.preview, _PREVIEW_COLUMNS[self.kind])
+                                           if self.preview else "_no rows_"),
+            self._LABELS[self.kind]: dg.MetadataValue.json(dict(sorted(self.counts.items()))),
+        }
+        if self.schema is not None:
+            md["dagster/column_schema"] = dg.TableSchema(
+                columns=[dg.TableColumn(f.name, str(f.type)) for f in self.schema])
+        if self.kind == "linkages":
+            md["unmapped_edges"] = dg.MetadataValue.int(self.unmapped_edges)
+            names = sorted({f"{u.get('name')} ({u.get('type')}: {u.get('host') or '?'}/{u.get('database') or '?'})"
+                            for u in unmapped})
+            md["unmapped_sources"] = dg.MetadataValue.md("\n".join(f"- {n}" for n in names) if names else "_none_")
+        return md
 
 
 def _check_result(asset_key: dg.AssetKey, name: str, outcome: CheckOutcome,
@@ -301,8 +319,7 @@ class CollectorAssets:
         windows = partition_windows(context)
         store = self._store(context)
         problems = ProblemLog(context.log)
-        by_kind: dict[str, list[pa.Table]] = {k: [] for k in KINDS}
-        rows: dict[str, dict[str, int]] = {k: {} for k in KINDS}
+        summaries = {k: TableSummary(k) for k in KINDS}
         outcomes = {k: CheckOutcome(True) for k in KINDS}
         endpoints, unmapped_outcome = CheckOutcome(True), CheckOutcome(True)
         unmapped: dict[str, dict[str, Any]] = {}
@@ -312,9 +329,8 @@ class CollectorAssets:
             for kind in KINDS:
                 table = result.tables[kind]
                 store.write_table(self.instance, window.key, kind, table)
-                rows[kind][window.key] = table.num_rows
+                summaries[kind].add(window.key, table)
                 outcomes[kind].merge(contract_check(kind, table), window.key)
-                by_kind[kind].append(table)
             endpoints.merge(linkage_endpoints_check(result.tables["linkages"], result.tables["metadata"],
                                                     settings.host), window.key)
             for source in result.unmapped_sources:
@@ -323,7 +339,7 @@ class CollectorAssets:
         if problems.total:
             context.log.warning(f"normalisation tolerated {problems.total} problems: {dict(problems.counts)}")
         for kind, key in self.table_keys.items():
-            md = table_metadata(kind, by_kind[kind], rows[kind], list(unmapped.values()))
+            md = summaries[kind].metadata(list(unmapped.values()))
             if kind == "metadata":
                 md["skipped_or_tolerated"] = dg.MetadataValue.json(problems.as_dict())
             md["storage"] = dg.MetadataValue.path(str(store.base / self.instance / "tables"))
