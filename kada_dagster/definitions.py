@@ -1,6 +1,6 @@
 """The code location: one folder per source, merged here with the shared storage and landing resources.
 
-Default instances (`hightouch`, and `hevo` once its collector is present) come from the KADA JSON and
+Default instances (`hightouch`, `hevo`) come from the KADA JSON and
 environment variables; named extra instances come from `kada_dagster/defs/<name>/defs.yaml`
 (`KadaCollectorComponent`).
 """
@@ -14,12 +14,14 @@ import dagster as dg
 import kada_dagster.defs
 from kada_dagster.core.assets import LANDING_KEY, STORAGE_KEY
 from kada_dagster.core.resources import IntermediateStorageResource, LandingResource
+from kada_dagster.hevo.definitions import hevo_definitions
 from kada_dagster.hightouch.definitions import hightouch_definitions
 
 landing_resource = LandingResource()
 
 defs = dg.Definitions.merge(
     hightouch_definitions(auto_push=landing_resource.auto_push),
+    hevo_definitions(auto_push=landing_resource.auto_push),
     dg.load_defs(kada_dagster.defs, project_root=Path(__file__).resolve().parent.parent),
     dg.Definitions(resources={STORAGE_KEY: IntermediateStorageResource(), LANDING_KEY: landing_resource}),
 )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
+from datetime import datetime
 from typing import Any
 from urllib.parse import quote, urlsplit
 
@@ -100,10 +101,11 @@ class HevoClient:
     follows starts at the second page: no request is sent twice in a run.
     """
 
-    def __init__(self, settings: CollectorSettings, http: HttpClient, flavour: str) -> None:
+    def __init__(self, settings: CollectorSettings, http: HttpClient, flavour: str, page_size: int = PAGE_SIZE) -> None:
         self.settings = settings
         self.http = http
         self.flavour = flavour
+        self.page_size = page_size
         self._first_pipelines_page: Any = None
 
     @property
@@ -118,11 +120,12 @@ class HevoClient:
         self.http.close()
 
     def paginator(self) -> Paginator:
-        return NextCursorPaginator(PAGE_SIZE) if self.is_edge else StartingAfterPaginator(PAGE_SIZE)
+        return NextCursorPaginator(self.page_size) if self.is_edge else StartingAfterPaginator(self.page_size)
 
     # --- connection check ------------------------------------------------------------------------
     def test_connection(self) -> None:
-        """One cheap call that also tells a wrong flavour or a non-Hevo server apart from bad keys."""
+        """Reads the first page of pipelines (kept for `list_pipelines`, so the check costs no extra request)
+        and tells bad keys, a wrong flavour and a server that is not Hevo apart."""
         paginator = self.paginator()
         try:
             body = self.http.get("pipelines", paginator.first_params())
@@ -179,6 +182,11 @@ class HevoClient:
     def get_model(self, model_id: str) -> Any:
         return unwrap(self.http.get(f"models/{quote(model_id, safe='')}"))
 
+    def list_event_types(self, pipeline_id: str) -> list[Any]:
+        """Event types as ingested (after transformations), with the object each comes from and its
+        mapping status: says which schema mappings exist before any is requested."""
+        return self._list(f"pipelines/{quote(pipeline_id, safe='')}/event-types")
+
     def get_mapping(self, pipeline_id: str, event_type: str) -> Any:
         """The schema mapping of one event type (the event type is a name: URL-encoded, `/` included)."""
         return unwrap(self.http.get(f"pipelines/{quote(pipeline_id, safe='')}/mappings/{quote(event_type, safe='')}"))
@@ -187,13 +195,22 @@ class HevoClient:
     def get_object(self, pipeline_id: str, object_id: str) -> Any:
         return unwrap(self.http.get(f"pipelines/{quote(pipeline_id, safe='')}/objects/{quote(object_id, safe='')}"))
 
-    def iter_job_pages(self, pipeline_id: str) -> Iterator[list[Any]]:
-        """Job pages, newest first as Hevo lists them; the caller stops once it is past the window."""
-        return self.http.iter_pages(f"pipelines/{quote(pipeline_id, safe='')}/jobs", self.paginator())
+    def iter_job_pages(self, pipeline_id: str, created_after: datetime, created_before: datetime) -> Iterator[list[Any]]:
+        """Job pages, newest first as Hevo lists them. The window filters are sent (epoch ms, `created_after`
+        inclusive, `created_before` exclusive) but not relied on: the caller stops paging once the jobs are
+        older than the window and routes each job by its own `created_ts`."""
+        params = {"created_after": _epoch_ms(created_after), "created_before": _epoch_ms(created_before)}
+        return self.http.iter_pages(f"pipelines/{quote(pipeline_id, safe='')}/jobs", self.paginator(), params)
+
+
+def _epoch_ms(value: datetime) -> int:
+    return int(value.timestamp() * 1000)
 
 
 def _envelope_flavour(body: Any) -> str | None:
     """Which product a list page looks like: 'edge', 'standard', 'unknown' (no tell-tale), or None (not Hevo)."""
+    if body == {}:  # 204 No Content: an account without pipelines
+        return "unknown"
     if not isinstance(body, dict) or not isinstance(body.get("data"), list):
         return None
     if "has_more" in body or "next_cursor" in body:
@@ -224,6 +241,8 @@ class HevoResource(VendorResource):
     api_secret: str | None = Field(default=None, description="Use EnvVar('...'); never a literal.")
     region: str | None = Field(default=None, description=f"Hevo region: one of {', '.join(REGIONS)}.")
     flavour: str | None = Field(default=None, description="'standard' (/api/public/v2.0, the default) or 'edge' (/api/v1).")
+    page_size: int = Field(default=PAGE_SIZE, ge=1, le=PAGE_SIZE,
+                           description="`limit` per list page (Hevo allows at most 100; fewer only for tests).")
     rate_limit_requests: int = RATE_LIMIT_REQUESTS
     rate_limit_period_seconds: float = RATE_LIMIT_PERIOD
 
@@ -251,4 +270,4 @@ class HevoResource(VendorResource):
             service_name=f"{PRODUCT_NAMES[flavour]} API",
             logger=logger,
         )
-        return HevoClient(settings, http, flavour)
+        return HevoClient(settings, http, flavour, self.page_size)
