@@ -173,20 +173,28 @@ def _body_items(body: Any, path: str, key: str = "data") -> list[Any]:
 
 
 @dataclass
-class OffsetPaginator:
+class _LimitPaginator:
+    """A `limit`-sized page whose items are the body's `data` list; subclasses decide what comes next."""
+
+    limit: int = 100
+
+    def first_params(self) -> dict[str, Any]:
+        return {"limit": self.limit}
+
+    def items(self, body: Any, path: str) -> list[Any]:
+        return _body_items(body, path)
+
+
+@dataclass
+class OffsetPaginator(_LimitPaginator):
     """`limit`/`offset` pages with an optional `hasMore` (Hightouch).
 
     Continues while `hasMore` is true, or while it is missing and the page was full; stops on an empty
     page either way, so a server that says hasMore forever cannot loop us.
     """
 
-    limit: int = 100
-
     def first_params(self) -> dict[str, Any]:
         return {"limit": self.limit, "offset": 0}
-
-    def items(self, body: Any, path: str) -> list[Any]:
-        return _body_items(body, path)
 
     def next_params(self, body: Any, params: dict[str, Any], items: list[Any]) -> dict[str, Any] | None:
         if not items:
@@ -199,16 +207,8 @@ class OffsetPaginator:
 
 
 @dataclass
-class StartingAfterPaginator:
+class StartingAfterPaginator(_LimitPaginator):
     """Hevo Standard: `limit` + `starting_after`; the `pagination` object is absent on the last page."""
-
-    limit: int = 100
-
-    def first_params(self) -> dict[str, Any]:
-        return {"limit": self.limit}
-
-    def items(self, body: Any, path: str) -> list[Any]:
-        return _body_items(body, path)
 
     def next_params(self, body: Any, params: dict[str, Any], items: list[Any]) -> dict[str, Any] | None:
         pagination = body.get("pagination") if isinstance(body, Mapping) else None
@@ -219,16 +219,8 @@ class StartingAfterPaginator:
 
 
 @dataclass
-class NextCursorPaginator:
+class NextCursorPaginator(_LimitPaginator):
     """Hevo Edge: `limit` + `cursor`, answered with `has_more` and `next_cursor`."""
-
-    limit: int = 100
-
-    def first_params(self) -> dict[str, Any]:
-        return {"limit": self.limit}
-
-    def items(self, body: Any, path: str) -> list[Any]:
-        return _body_items(body, path)
 
     def next_params(self, body: Any, params: dict[str, Any], items: list[Any]) -> dict[str, Any] | None:
         if not isinstance(body, Mapping) or not items:
