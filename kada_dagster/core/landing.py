@@ -8,7 +8,6 @@ the landing directory never holds a partial file set with a manifest claiming it
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import logging
 import os
 import shutil
@@ -18,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from kada_dagster.core.extract.writer import StagedFileSet
+from kada_dagster.core.extract.writer import StagedFileSet, sha256_of
 from kada_dagster.core.settings import SettingsError, redact_url
 
 log = logging.getLogger(__name__)
@@ -92,7 +91,7 @@ class LocalLanding(Landing):
                 shutil.copyfileobj(src, out, 1 << 20)
                 out.flush()
                 os.fsync(out.fileno())
-            if _sha256(Path(tmp_name)) != sha256:
+            if sha256_of(Path(tmp_name)) != sha256:
                 os.unlink(tmp_name)
                 raise LandingError(f"local landing {target}: checksum mismatch after copy")
             os.replace(tmp_name, target)
@@ -129,14 +128,6 @@ class LocalLanding(Landing):
             ) from None
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
 LandingFactory = Callable[[str], Landing]
 _SCHEME_FACTORIES: dict[str, LandingFactory] = {}
 
@@ -171,27 +162,53 @@ def _load_cloud_backends() -> None:
 
 
 def land_file_set(landing: Landing, staged: StagedFileSet, landing_path: str) -> list[LandedFile]:
-    """Puts a staged file set into the landing directory, manifest last, all or nothing."""
+    """Puts a staged file set into the landing directory, manifest last, all or nothing.
+
+    The partition's old manifest is withdrawn first, so from then until the new manifest lands the
+    directory never claims a complete set. On any failure the partition's file set is removed (the
+    manifest first if its put was tried: a store may commit a put before the connection breaks; then
+    every CSV name, also those of an earlier set not yet overwritten), and the error says so; a re-run
+    of the partition lands the whole set again.
+    """
     prefix = landing_path.strip("/")
     manifest_key = f"{prefix}/{staged.manifest_name}"
     landing.delete(manifest_key)  # the old set is incomplete from here until the new manifest lands
-    put: list[str] = []
+    attempted: list[str] = []
     landed: list[LandedFile] = []
     try:
         for written in staged.files:
             key = f"{prefix}/{written.name}"
+            attempted.append(key)
             landing.put(staged.directory / written.name, key, written.sha256)
-            put.append(key)
             landed.append(LandedFile(key=key, bytes=written.bytes, sha256=written.sha256))
         manifest_path = staged.directory / staged.manifest_name
-        digest = _sha256(manifest_path)
+        digest = sha256_of(manifest_path)
+        attempted.append(manifest_key)
         landing.put(manifest_path, manifest_key, digest)
         landed.append(LandedFile(key=manifest_key, bytes=manifest_path.stat().st_size, sha256=digest))
-    except Exception:
-        for key in put:
+    except Exception as exc:
+        # Remove the partition's whole set, not only what this call put: once the manifest is withdrawn,
+        # files of an earlier complete set that were not overwritten yet are a partial set too.
+        csv_keys = [f"{prefix}/{written.name}" for written in staged.files]
+        rollback = ([manifest_key] if manifest_key in attempted else []) + list(reversed(csv_keys))
+        leftovers: list[str] = []
+        for key in rollback:
+            if leftovers:  # the store stopped answering: do not wait out its retries once per key
+                leftovers.append(key)
+                continue
             try:
                 landing.delete(key)
             except Exception as cleanup_error:  # keep the original failure; report the leftover
+                leftovers.append(key)
                 log.error("could not remove partially landed %s: %s", key, cleanup_error)
-        raise
+        if not isinstance(exc, LandingError):
+            raise
+        if not leftovers:
+            outcome = "nothing of this partition's file set was left in the landing directory"
+        elif manifest_key in leftovers:
+            outcome = f"could not withdraw the manifest: delete {', '.join(leftovers)} before K reads them"
+        else:
+            outcome = f"no manifest; could not remove {', '.join(leftovers)}"
+        raise LandingError(f"{exc} [{staged.manifest_name}: {len(landed)} of {len(staged.files) + 1} files "
+                           f"had been put before the failure; {outcome}]") from None
     return landed

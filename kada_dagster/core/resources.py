@@ -16,7 +16,7 @@ from pydantic import Field
 
 from kada_dagster.core.http import HttpClient, RetryPolicy, SlidingWindowRateLimiter, as_logger
 from kada_dagster.core.landing import Landing, landing_from_url
-from kada_dagster.core.settings import CollectorSettings, SourceProfile, resolve_settings
+from kada_dagster.core.settings import CollectorSettings, SourceProfile, _as_bool, resolve_settings
 from kada_dagster.core.storage import IntermediateStore
 
 
@@ -94,13 +94,26 @@ class IntermediateStorageResource(dg.ConfigurableResource):
         return IntermediateStore(self.base_path)
 
 
+def auto_push_from_env() -> bool:
+    """KADA_AUTO_PUSH (default true). A value that is not clearly true or false is an error, not a push:
+    this setting is what keeps unreviewed extracts away from K."""
+    value = os.environ.get("KADA_AUTO_PUSH", "").strip()
+    return _as_bool(value, "KADA_AUTO_PUSH") if value else True
+
+
 class LandingResource(dg.ConfigurableResource):
-    """K's landing storage, one per deployment (KADA_LANDING_URL; the KADA JSON's output_path otherwise)."""
+    """K's landing storage, one per deployment (KADA_LANDING_URL; the KADA JSON's output_path otherwise).
+
+    `auto_push` (KADA_AUTO_PUSH) decides whether each instance's daily job ends with the landing asset;
+    with false the job stops after the checked tables, and a person materialises `<instance>/landing`
+    for the partition from the UI or CLI after looking at them.
+    """
 
     url: str | None = Field(default=None, description="Overrides KADA_LANDING_URL for this deployment.")
     auto_push: bool = Field(
-        default_factory=lambda: os.environ.get("KADA_AUTO_PUSH", "true").strip().lower() not in {"0", "false", "no", "off"},
-        description="Push extracts automatically on schedule; false keeps the push a manual UI step.",
+        default_factory=auto_push_from_env,
+        description="Push extracts automatically on schedule (KADA_AUTO_PUSH); false keeps the push a manual "
+                    "step: materialise <instance>/landing for the partition from the UI or CLI.",
     )
 
     def get_landing(self, settings_url: str) -> Landing:

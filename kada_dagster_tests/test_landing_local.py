@@ -1,0 +1,240 @@
+"""The landing interface on the local backend, `KADA_LANDING_URL` parsing, and manual push
+(KADA_AUTO_PUSH=false: the daily job stops after the checked tables; a person lands the partition)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import pytest
+
+from kada_dagster.core.cloud_landing import AzureBlobLanding, S3Landing
+from kada_dagster.core.extract.schema import KINDS, empty_table
+from kada_dagster.core.extract.writer import StagedFileSet, stage_file_set
+from kada_dagster.core.landing import LandingError, LocalLanding, land_file_set, landing_from_url
+from kada_dagster.core.resources import LandingResource
+from kada_dagster.core.settings import SettingsError
+from kada_dagster_tests.landing_helpers import (
+    LANDING_ASSET,
+    check_file_set,
+    failure_text,
+    hightouch_defs,
+    run_daily,
+    run_landing,
+    yesterday,
+)
+from kada_sim.hightouch import HightouchSimConfig, HightouchSimulator
+
+REPO = Path(__file__).resolve().parent.parent
+LANDING_DIR = "lz/hightouch/landing"
+
+
+@pytest.fixture(autouse=True)
+def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("KADA_LANDING_URL", "KADA_AUTO_PUSH", "KADA_HIGHTOUCH_CONFIG", "HIGHTOUCH_API_TOKEN",
+                 "HIGHTOUCH_API_BASE_URL", "AZURE_STORAGE_ACCOUNT_URL", "AZURE_STORAGE_SAS_TOKEN",
+                 "AZURE_STORAGE_KEY"):
+        monkeypatch.delenv(name, raising=False)
+
+
+# --------------------------------------------------------------------------------------------
+# KADA_LANDING_URL
+# --------------------------------------------------------------------------------------------
+
+
+def test_landing_url_selects_the_backend(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert isinstance(landing_from_url(str(tmp_path)), LocalLanding)
+    local = landing_from_url(f"file://{tmp_path}/land")
+    assert isinstance(local, LocalLanding) and local.root == tmp_path / "land"
+    s3 = landing_from_url("s3://kada-bucket/some/prefix/")
+    assert isinstance(s3, S3Landing) and (s3.bucket, s3.prefix) == ("kada-bucket", "some/prefix")
+    assert landing_from_url("s3://kada-bucket").prefix == ""
+
+    monkeypatch.setenv("AZURE_STORAGE_ACCOUNT_URL", "https://kadaacct.blob.core.windows.net")
+    monkeypatch.setenv("AZURE_STORAGE_SAS_TOKEN", "https://kadaacct.blob.core.windows.net/c?sv=2024-01-01&sig=abc")
+    azure = landing_from_url("azure://landing/pre")
+    assert isinstance(azure, AzureBlobLanding) and (azure.container, azure.prefix) == ("landing", "pre")
+    assert azure.resource.credential.token == "sv=2024-01-01&sig=abc"  # a SAS URL is accepted as the token
+    assert azure.describe() == "https://kadaacct.blob.core.windows.net/landing/pre"
+    monkeypatch.setenv("AZURE_STORAGE_SAS_TOKEN", "?sv=2024-01-01&sig=abc")
+    assert landing_from_url("azure://landing").resource.credential.token == "sv=2024-01-01&sig=abc"
+    monkeypatch.delenv("AZURE_STORAGE_SAS_TOKEN")  # a SAS URL as the account URL: no other credential
+    monkeypatch.setenv("AZURE_STORAGE_ACCOUNT_URL", "https://kadaacct.blob.core.windows.net/?sv=2024&sig=abc")
+    sas_url = landing_from_url("azure://landing/pre")
+    assert sas_url.resource.credential.credential_type == "anonymous"
+    assert sas_url.describe() == "https://kadaacct.blob.core.windows.net/landing/pre"
+
+
+@pytest.mark.parametrize(("url", "env", "names"), [
+    ("gs://bucket/x", {}, ["KADA_LANDING_URL", "unsupported scheme"]),
+    ("s3://", {}, ["KADA_LANDING_URL", "bucket is missing"]),
+    ("azure://c/p", {}, ["AZURE_STORAGE_ACCOUNT_URL"]),
+    ("azure://c/p", {"AZURE_STORAGE_ACCOUNT_URL": "https://a.blob.core.windows.net"},
+     ["AZURE_STORAGE_SAS_TOKEN", "AZURE_STORAGE_KEY"]),
+])
+def test_bad_landing_settings_name_the_setting(url: str, env: dict[str, str], names: list[str],
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    with pytest.raises(SettingsError) as err:
+        landing_from_url(url)
+    assert all(n in str(err.value) for n in names), str(err.value)
+
+
+def test_kada_auto_push_is_strict(monkeypatch: pytest.MonkeyPatch) -> None:
+    assert LandingResource().auto_push is True
+    monkeypatch.setenv("KADA_AUTO_PUSH", "false")
+    assert LandingResource().auto_push is False
+    monkeypatch.setenv("KADA_AUTO_PUSH", "flase")  # a typo must not push unreviewed extracts
+    with pytest.raises(Exception, match="KADA_AUTO_PUSH"):
+        LandingResource()
+
+
+# --------------------------------------------------------------------------------------------
+# land_file_set on the local backend
+# --------------------------------------------------------------------------------------------
+
+
+def _staged(directory: Path) -> StagedFileSet:
+    directory.mkdir(parents=True, exist_ok=True)
+    return stage_file_set(
+        {kind: empty_table(kind) for kind in KINDS}, directory, instance="hightouch", source_type="hightouch",
+        window_start=datetime(2026, 11, 21, tzinfo=timezone.utc), window_end=datetime(2026, 11, 22, tzinfo=timezone.utc),
+        extracted_at=datetime(2026, 11, 22, 1, tzinfo=timezone.utc), mask=True, compress=True,
+        producer={"name": "kada_dagster", "version": "test"},
+    )
+
+
+class RecordingLanding(LocalLanding):
+    """The local backend, recording operations; `fail_on` makes that put fail after storing the file
+    (as a store can commit a put whose answer is then lost)."""
+
+    def __init__(self, root: Path, fail_on: int | None = None, error: Exception | None = None) -> None:
+        super().__init__(root)
+        self.ops: list[tuple[str, str]] = []
+        self.fail_on, self.error = fail_on, error
+
+    def put(self, local_path: Path, key: str, sha256: str) -> None:
+        super().put(local_path, key, sha256)
+        self.ops.append(("put", key.rsplit("/", 1)[1]))
+        if self.fail_on is not None and sum(op == "put" for op, _ in self.ops) == self.fail_on:
+            raise self.error or LandingError(f"local landing: cannot write {key}")
+
+    def delete(self, key: str) -> None:
+        self.ops.append(("delete", key.rsplit("/", 1)[1]))
+        super().delete(key)
+
+
+def test_local_land_file_set_puts_manifest_last_and_rerun_is_identical(tmp_path: Path) -> None:
+    staged = _staged(tmp_path / "stage")
+    landing = RecordingLanding(tmp_path / "landing")
+    landed = land_file_set(landing, staged, LANDING_DIR)
+    assert [f.key for f in landed][-1] == f"{LANDING_DIR}/{staged.manifest_name}"
+    assert landing.ops == [("delete", staged.manifest_name)] + [("put", n) for n in staged.names_in_landing_order]
+    files = {k.rsplit("/", 1)[1]: landing.read(k) for k in landing.list(LANDING_DIR)}
+    check_file_set(files, files.__getitem__, "2026-11-21")
+
+    land_file_set(landing, _staged(tmp_path / "stage2"), LANDING_DIR)
+    assert {k.rsplit("/", 1)[1]: landing.read(k) for k in landing.list(LANDING_DIR)} == files
+    assert not [p for p in (tmp_path / "landing").rglob("*") if p.name.startswith(".tmp-")]
+
+
+@pytest.mark.parametrize("fail_on", [3, 5])  # the 3rd CSV; the manifest itself
+def test_local_upload_failing_midway_leaves_no_manifest_nor_partial_set(tmp_path: Path, fail_on: int) -> None:
+    staged = _staged(tmp_path / "stage")
+    good = LocalLanding(tmp_path / "landing")
+    land_file_set(good, staged, LANDING_DIR)  # an earlier complete set
+    flaky = RecordingLanding(tmp_path / "landing", fail_on=fail_on)
+    with pytest.raises(LandingError) as err:
+        land_file_set(flaky, staged, LANDING_DIR)
+    assert "nothing of this partition's file set was left" in str(err.value)
+    assert f"{fail_on - 1} of 5 files had been put" in str(err.value)
+    assert good.list(LANDING_DIR) == []
+    land_file_set(good, staged, LANDING_DIR)  # a re-run completes the set
+    assert {k.rsplit("/", 1)[1] for k in good.list(LANDING_DIR)} == set(staged.names_in_landing_order)
+
+
+def test_unexpected_error_during_landing_still_rolls_back(tmp_path: Path) -> None:
+    staged = _staged(tmp_path / "stage")
+    flaky = RecordingLanding(tmp_path / "landing", fail_on=2, error=RuntimeError("boom"))
+    with pytest.raises(RuntimeError, match="boom"):
+        land_file_set(flaky, staged, LANDING_DIR)
+    assert flaky.list(LANDING_DIR) == []
+
+
+# --------------------------------------------------------------------------------------------
+# Inspect before push: KADA_AUTO_PUSH=false
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def sim() -> Iterator[tuple[str, str]]:
+    simulator = HightouchSimulator(HightouchSimConfig(seed=5))
+    with simulator.serve() as url:
+        yield url, simulator.config.token
+
+
+def _landed(root: Path) -> dict[str, bytes]:
+    base = root / LANDING_DIR
+    return {p.name: p.read_bytes() for p in base.iterdir()} if base.exists() else {}
+
+
+def test_manual_push_daily_job_stops_before_landing_then_landing_alone_pushes(
+    sim: tuple[str, str], tmp_path: Path,
+) -> None:
+    day, landing_root = yesterday(), tmp_path / "landing"
+    defs = hightouch_defs(*sim, tmp_path / "intermediate", auto_push=False, landing_url=str(landing_root))
+    job = defs.resolve_job_def("hightouch_daily")
+    assert LANDING_ASSET not in job.asset_layer.selected_asset_keys
+    assert defs.resolve_schedule_def("hightouch_daily_schedule").job_name == "hightouch_daily"
+    assert "manual" in (job.description or "")
+
+    instance = dg.DagsterInstance.ephemeral()
+    daily = run_daily(defs, day, instance)  # what the schedule runs
+    assert daily.success, failure_text(daily)
+    materialised = {e.asset_key.to_user_string() for e in daily.get_asset_materialization_events()}
+    assert materialised == {f"hightouch/{k}" for k in ("raw", *KINDS)}
+    checks = {(c.asset_key.to_user_string(), c.check_name) for c in daily.get_asset_check_evaluations()}
+    assert ("hightouch/linkages", "linkage_endpoints_in_metadata") in checks and len(checks) == 6
+    assert _landed(landing_root) == {}  # nothing reached K
+
+    # A person looks at the tables and checks, then materialises hightouch/landing for that partition.
+    pushed = run_landing(defs, day, instance)
+    assert pushed.success, failure_text(pushed)
+    files = _landed(landing_root)
+    check_file_set(files, files.__getitem__, day)
+    status = instance.get_latest_materialization_event(LANDING_ASSET)
+    assert status is not None and status.dagster_event.partition == day  # type: ignore[union-attr]
+
+
+def test_manual_push_of_a_partition_never_extracted_fails_clearly(sim: tuple[str, str], tmp_path: Path) -> None:
+    defs = hightouch_defs(*sim, tmp_path / "intermediate", auto_push=False, landing_url=str(tmp_path / "landing"))
+    result = run_landing(defs, "2026-01-05")
+    assert not result.success
+    assert "materialise hightouch/metadata for that partition first" in failure_text(result)
+    assert _landed(tmp_path / "landing") == {}
+
+
+def test_kada_auto_push_false_reaches_the_code_location(tmp_path: Path) -> None:
+    """The real wiring (kada_dagster.definitions reads the env when it loads)."""
+    script = (
+        "import json, dagster as dg\n"
+        "from kada_dagster.definitions import defs\n"
+        "job = defs.resolve_job_def('hightouch_daily')\n"
+        "print(json.dumps({'daily': sorted(k.to_user_string() for k in job.asset_layer.selected_asset_keys),\n"
+        "  'all': sorted(k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys())}))\n"
+    )
+    env = {**os.environ, "KADA_AUTO_PUSH": "false", "KADA_LANDING_URL": str(tmp_path / "landing")}
+    proc = subprocess.run([sys.executable, "-W", "ignore", "-c", script], cwd=REPO, env=env,
+                          capture_output=True, text=True, timeout=120, check=False)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    out: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert "hightouch/landing" not in out["daily"] and "hightouch/raw" in out["daily"]
+    assert "hightouch/landing" in out["all"]  # still there, to materialise by hand
