@@ -24,7 +24,7 @@ from typing import Any, Literal
 import dagster as dg
 from pydantic import Field
 
-from kada_dagster.core.resources import VendorResource
+from kada_dagster.core.resources import VendorResource, auto_push_from_env
 
 
 def _sources() -> dict[str, tuple[type[VendorResource], Callable[..., dg.Definitions]]]:
@@ -56,7 +56,7 @@ class KadaCollectorComponent(dg.Component, dg.Resolvable, dg.Model):
                                                  "compress, timeout, landing_path, max_concurrency, ...")
     mapping: dict[str, dict[str, str]] | None = None
     start_date: str | None = None
-    auto_push: bool = True
+    auto_push: bool | None = Field(default=None, description="Push automatically; default: KADA_AUTO_PUSH.")
 
     def build_defs(self, context: dg.ComponentLoadContext) -> dg.Definitions:
         sources = _sources()
@@ -76,4 +76,4 @@ class KadaCollectorComponent(dg.Component, dg.Resolvable, dg.Model):
             **credentials,
         )
         return definitions(instance=self.instance, resource=resource, start_date=self.start_date,
-                           auto_push=self.auto_push)
+                           auto_push=auto_push_from_env() if self.auto_push is None else self.auto_push)

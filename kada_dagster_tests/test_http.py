@@ -133,7 +133,8 @@ def test_client_side_limiter_keeps_under_the_server_window(make_sim) -> None:
 
 def test_429_without_retry_after_is_backed_off_and_recovered(make_sim) -> None:
     sim, url = make_sim(rate_limit=(5, 0.5), n_syncs=20)
-    client = hightouch_resource(url, sim.config.token, rate_limit_requests=10_000, max_retries=8).get_client()
+    client = hightouch_resource(url, sim.config.token, rate_limit_requests=10_000, max_retries=10,
+                                backoff_base_seconds=0.05).get_client()
     results = client.http.map_concurrent(lambda s: client.get_object("syncs", str(s["id"])), sim.syncs())
     assert [r["id"] for r in results] == [s["id"] for s in sim.syncs()]
     assert client.stats.rate_limited > 0 and sim.stats.snapshot()["rate_limited"] == client.stats.rate_limited

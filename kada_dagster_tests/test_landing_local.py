@@ -137,7 +137,8 @@ def test_local_land_file_set_puts_manifest_last_and_rerun_is_identical(tmp_path:
     landing = RecordingLanding(tmp_path / "landing")
     landed = land_file_set(landing, staged, LANDING_DIR)
     assert [f.key for f in landed][-1] == f"{LANDING_DIR}/{staged.manifest_name}"
-    assert landing.ops == [("delete", staged.manifest_name)] + [("put", n) for n in staged.names_in_landing_order]
+    stale = [("delete", f.name[:-3] if f.name.endswith(".gz") else f"{f.name}.gz") for f in staged.files]
+    assert landing.ops == [("delete", staged.manifest_name), *stale] + [("put", n) for n in staged.names_in_landing_order]
     files = {k.rsplit("/", 1)[1]: landing.read(k) for k in landing.list(LANDING_DIR)}
     check_file_set(files, files.__getitem__, "2026-11-21")
 
@@ -238,3 +239,23 @@ def test_kada_auto_push_false_reaches_the_code_location(tmp_path: Path) -> None:
     out: dict[str, Any] = json.loads(proc.stdout.strip().splitlines()[-1])
     assert "hightouch/landing" not in out["daily"] and "hightouch/raw" in out["daily"]
     assert "hightouch/landing" in out["all"]  # still there, to materialise by hand
+
+
+def test_switching_compress_leaves_only_the_new_file_set(tmp_path: Path) -> None:
+    from datetime import datetime, timezone
+
+    from kada_dagster.core.extract.schema import KINDS, empty_table
+    from kada_dagster.core.extract.writer import stage_file_set
+    from kada_dagster.core.landing import LocalLanding, land_file_set
+
+    landing = LocalLanding(tmp_path / "landing")
+    tables = {kind: empty_table(kind) for kind in KINDS}
+    for compress in (True, False):
+        staged = stage_file_set(
+            tables, tmp_path / f"stage-{compress}", instance="hevo", source_type="hevo",
+            window_start=datetime(2026, 11, 22, tzinfo=timezone.utc), window_end=datetime(2026, 11, 23, tzinfo=timezone.utc),
+            extracted_at=datetime(2026, 11, 23, 1, tzinfo=timezone.utc), mask=True, compress=compress,
+            producer={"name": "kada_dagster", "version": "test"})
+        land_file_set(landing, staged, "lz/hevo/landing")
+    names = sorted(p.name for p in (tmp_path / "landing" / "lz" / "hevo" / "landing").iterdir())
+    assert names == sorted([f"hevo_{k}_20261123000000.csv" for k in KINDS] + ["hevo_manifest_20261123000000.json"])

@@ -381,6 +381,9 @@ class CollectorAssets:
             tables = {kind: store.read_table(self.instance, window.key, kind) for kind in KINDS}
             broken = [f"{kind}: {'; '.join(o.problems)}" for kind in KINDS
                       if not (o := contract_check(kind, tables[kind])).passed]
+            endpoints = linkage_endpoints_check(tables["linkages"], tables["metadata"], settings.host)
+            if not endpoints.passed:
+                broken.append(f"linkages: {'; '.join(endpoints.problems)}")
             if broken:
                 raise dg.Failure(description=f"{self.instance} partition {window.key} breaks the K extract "
                                              f"contract and was not landed: {broken}")

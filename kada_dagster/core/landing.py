@@ -173,6 +173,9 @@ def land_file_set(landing: Landing, staged: StagedFileSet, landing_path: str) ->
     prefix = landing_path.strip("/")
     manifest_key = f"{prefix}/{staged.manifest_name}"
     landing.delete(manifest_key)  # the old set is incomplete from here until the new manifest lands
+    for written in staged.files:  # a set landed with the other `compress` setting must not linger
+        other = written.name[:-3] if written.name.endswith(".gz") else f"{written.name}.gz"
+        landing.delete(f"{prefix}/{other}")
     attempted: list[str] = []
     landed: list[LandedFile] = []
     try:
