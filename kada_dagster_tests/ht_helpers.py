@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import json
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from kada_dagster.core.assets import LANDING_KEY, STORAGE_KEY
 from kada_dagster.core.resources import IntermediateStorageResource, LandingResource
 from kada_dagster.hightouch.definitions import hightouch_definitions
 from kada_dagster.hightouch.resources import HightouchResource
+from kada_sim.server import SECRET_MARKER
 
 END = datetime(2026, 11, 23, tzinfo=timezone.utc)
 
@@ -54,3 +56,15 @@ def all_text_under(root: Path) -> str:
             data = gzip.decompress(data)
         parts.append(data.decode("utf-8", errors="replace"))
     return "\n".join(parts)
+
+
+def assert_no_secret_leak(secrets: list[str], tmp: Path, instance: dg.DagsterInstance, run_id: str) -> None:
+    """No fake credential, nor the simulators' ``SIMSECRET`` marker, in any file under ``tmp`` (landing and
+    intermediate storage) or in the run's Dagster events; the files show credentials as redacted."""
+    assert len(secrets) > 3
+    files = all_text_under(tmp)
+    events = "\n".join(json.dumps(dg.serialize_value(e)) for e in instance.all_logs(run_id))
+    for secret in secrets:
+        assert secret not in files and secret not in events
+    assert SECRET_MARKER not in files and SECRET_MARKER not in events
+    assert "***REDACTED***" in files

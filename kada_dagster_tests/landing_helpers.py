@@ -133,13 +133,17 @@ class Seen:
     headers: dict[str, str]
 
 
+ProxyRule = Callable[[str, str, int], Reply | str | None]
+"""``rule(method, path, n)`` of a FaultProxy: None forwards the request unchanged."""
+
+
 class FaultProxy:
     """Forwards every request to the real server unchanged, except those `rule(method, path, n)` picks
     (n = how many times this method+path was seen before): it answers them with a `Reply`, or
     forwards them with a corrupted body (`CORRUPT`). Records what went through."""
 
     def __init__(self, upstream_port: int,
-                 rule: Callable[[str, str, int], Reply | str | None] = lambda m, p, n: None) -> None:
+                 rule: ProxyRule = lambda m, p, n: None) -> None:
         self.upstream_port = upstream_port
         self.rule = rule
         self.seen: list[Seen] = []

@@ -25,7 +25,7 @@ from kada_dagster.core.storage import IntermediateStore
 from kada_dagster.hevo.definitions import hevo_definitions
 from kada_dagster.hevo.resources import HevoResource
 from kada_dagster.hevo.source import JOB_STATUS, HevoSource
-from kada_dagster_tests.ht_helpers import END, all_text_under, materialise
+from kada_dagster_tests.ht_helpers import END, assert_no_secret_leak, materialise
 from kada_sim.hevo import JOB_STATUSES, HevoSimConfig, HevoSimulator
 
 UTC = timezone.utc
@@ -452,13 +452,8 @@ def test_source_query_is_masked_in_metadata_and_databaselog(std_sim: HevoSimulat
 def test_no_secret_reaches_landing_intermediate_or_dagster_events(which: str, request: pytest.FixtureRequest) -> None:
     run = request.getfixturevalue(which)
     sim = request.getfixturevalue("std_sim" if which == "std" else "edge_sim")
-    secrets = [*sim.secret_values(), sim.config.api_secret]
-    assert len(secrets) > 3
-    files = all_text_under(run["tmp"])
-    events = "\n".join(json.dumps(dg.serialize_value(e)) for e in run["instance"].all_logs(run["result"].run_id))
-    for secret in secrets:
-        assert secret not in files and secret not in events
-    assert "SIMSECRET" not in files and "***REDACTED***" in files
+    assert_no_secret_leak([*sim.secret_values(), sim.config.api_secret], run["tmp"], run["instance"],
+                          run["result"].run_id)
 
 
 # --- bad input ---------------------------------------------------------------------------------------

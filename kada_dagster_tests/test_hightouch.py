@@ -26,7 +26,7 @@ from kada_dagster.core.source import NormaliseContext, PartitionWindow, RawParti
 from kada_dagster.core.storage import IntermediateStore
 from kada_dagster.hightouch.resources import HIGHTOUCH_PROFILE
 from kada_dagster.hightouch.source import HightouchSource
-from kada_dagster_tests.ht_helpers import END, all_text_under, build_defs, materialise
+from kada_dagster_tests.ht_helpers import END, assert_no_secret_leak, build_defs, materialise
 from kada_sim.hightouch import HightouchSimConfig, HightouchSimulator
 
 UTC = timezone.utc
@@ -167,14 +167,8 @@ def test_masking_leaves_no_sql_literal_in_landed_files(sim: HightouchSimulator, 
 
 
 def test_no_secret_reaches_landing_intermediate_or_dagster_events(sim: HightouchSimulator, landed: dict[str, Any]) -> None:
-    secrets = [*sim.secret_values(), sim.config.token]
-    assert len(secrets) > 3
-    files = all_text_under(landed["tmp"])
-    events = "\n".join(json.dumps(dg.serialize_value(e)) for e in landed["instance"].all_logs(landed["result"].run_id))
-    for secret in secrets:
-        assert secret not in files and secret not in events
-    assert "SIMSECRET" not in files and "SIMSECRET" not in events
-    assert "***REDACTED***" in files
+    assert_no_secret_leak([*sim.secret_values(), sim.config.token], landed["tmp"], landed["instance"],
+                          landed["result"].run_id)
 
 
 def test_ui_metadata_shows_counts_preview_lineage_and_unmapped(landed: dict[str, Any]) -> None:

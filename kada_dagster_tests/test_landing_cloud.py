@@ -16,6 +16,7 @@ import socket
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,9 @@ import pytest
 from kada_dagster_tests.landing_helpers import (
     CORRUPT,
     FaultProxy,
+    ProxyRule,
     Reply,
+    Seen,
     assert_no_secret,
     check_file_set,
     expected_names,
@@ -57,6 +60,18 @@ def _closed_port() -> int:
 
 def _b64(digest: bytes) -> str:
     return base64.b64encode(digest).decode()
+
+
+def _md5_checked_puts(puts: list[Seen], landed: dict[str, bytes]) -> list[tuple[dict[str, str], bytes]]:
+    """(lower-cased headers, landed bytes) of each upload, after checking that it carried the Content-MD5
+    of exactly the bytes that landed (for the store to verify)."""
+    out = []
+    for put in puts:
+        headers = {k.lower(): v for k, v in put.headers.items()}
+        body = landed[put.path.rsplit("/", 1)[1]]
+        assert headers["content-md5"] == _b64(hashlib.md5(body).digest())  # noqa: S324
+        out.append((headers, body))
+    return out
 
 
 @pytest.fixture(autouse=True)
@@ -122,17 +137,35 @@ def _moto_port(moto_s3: dict[str, str]) -> int:
     return int(urlparse(moto_s3["endpoint_url"]).port or 0)
 
 
+def _s3_landing_bucket(s3: Any, monkeypatch: pytest.MonkeyPatch, name: str) -> str:
+    """A new bucket (``name`` made unique), with KADA_LANDING_URL pointing at ``prefix`` in it."""
+    bucket = _unique(name)
+    s3.create_bucket(Bucket=bucket)
+    monkeypatch.setenv("KADA_LANDING_URL", f"s3://{bucket}/prefix")
+    return bucket
+
+
+@contextmanager
+def _s3_via_proxy(moto_s3: dict[str, str], monkeypatch: pytest.MonkeyPatch,
+                  rule: ProxyRule = lambda m, p, n: None) -> Iterator[FaultProxy]:
+    """Within the block the code under test reaches moto through a FaultProxy (see its ``rule``); after
+    it, directly again."""
+    with FaultProxy(_moto_port(moto_s3), rule) as proxy:
+        monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{proxy.port}")
+        try:
+            yield proxy
+        finally:
+            monkeypatch.setenv("AWS_ENDPOINT_URL", moto_s3["endpoint_url"])
+
+
 def test_s3_partition_lands_contract_file_set_verified_and_rerun_identical(
     s3: Any, moto_s3: dict[str, str], sim: tuple[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.INFO)
-    bucket, day = _unique("kada-land"), yesterday()
-    s3.create_bucket(Bucket=bucket)
-    monkeypatch.setenv("KADA_LANDING_URL", f"s3://{bucket}/prefix")
+    bucket, day = _s3_landing_bucket(s3, monkeypatch, "kada-land"), yesterday()
     defs = hightouch_defs(*sim, tmp_path / "intermediate")
-    with FaultProxy(_moto_port(moto_s3)) as wire:  # records what the S3 client sends
-        monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{wire.port}")
+    with _s3_via_proxy(moto_s3, monkeypatch) as wire:  # records what the S3 client sends
         first = run_daily(defs, day)
     assert first.success, failure_text(first)
 
@@ -145,10 +178,7 @@ def test_s3_partition_lands_contract_file_set_verified_and_rerun_identical(
     puts = wire.puts()
     assert [p.path.rsplit("/", 1)[1] for p in puts][-1] == manifest
     assert {p.path.rsplit("/", 1)[1] for p in puts} == set(landed)
-    for put in puts:
-        body = landed[put.path.rsplit("/", 1)[1]]
-        headers = {k.lower(): v for k, v in put.headers.items()}
-        assert headers["content-md5"] == _b64(hashlib.md5(body).digest())  # noqa: S324
+    for headers, body in _md5_checked_puts(puts, landed):
         assert headers["x-amz-checksum-sha256"] == _b64(hashlib.sha256(body).digest())
     store_ops = [(s.method, s.path.rsplit("/", 1)[1]) for s in wire.seen if s.method in ("PUT", "DELETE")]
     assert store_ops[0] == ("DELETE", manifest)
@@ -157,7 +187,6 @@ def test_s3_partition_lands_contract_file_set_verified_and_rerun_identical(
         assert head["Metadata"]["sha256"] == hashlib.sha256(body).hexdigest()
 
     # Re-running the partition (extraction included) rewrites the same names with identical CSV bytes.
-    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_s3["endpoint_url"])
     second = run_daily(defs, day)
     assert second.success, failure_text(second)
     again = _s3_check(s3, bucket, "prefix", day)
@@ -191,8 +220,7 @@ def test_s3_transient_errors_are_retried(
     s3: Any, moto_s3: dict[str, str], sim: tuple[str, str], extracted: tuple[Path, str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    bucket, day = _unique("kada-retry"), extracted[1]
-    s3.create_bucket(Bucket=bucket)
+    bucket, day = _s3_landing_bucket(s3, monkeypatch, "kada-retry"), extracted[1]
     metadata_file = f"hightouch_metadata_{stamp_of(day)}.csv.gz"
     slow_down = Reply(503, b"<?xml version='1.0' encoding='UTF-8'?><Error><Code>SlowDown</Code>"
                            b"<Message>Please reduce your request rate.</Message></Error>")
@@ -206,9 +234,7 @@ def test_s3_transient_errors_are_retried(
             return internal
         return None
 
-    monkeypatch.setenv("KADA_LANDING_URL", f"s3://{bucket}/prefix")
-    with FaultProxy(_moto_port(moto_s3), rule) as proxy:
-        monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{proxy.port}")
+    with _s3_via_proxy(moto_s3, monkeypatch, rule) as proxy:
         result = run_landing(_landing_defs(sim, extracted), day)
     assert result.success, failure_text(result)
     assert [p.status for p in proxy.puts(metadata_file)] == [503, 200]
@@ -220,9 +246,7 @@ def test_s3_upload_failing_midway_leaves_no_manifest_and_rerun_completes(
     s3: Any, moto_s3: dict[str, str], sim: tuple[str, str], extracted: tuple[Path, str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    bucket, day = _unique("kada-midway"), extracted[1]
-    s3.create_bucket(Bucket=bucket)
-    monkeypatch.setenv("KADA_LANDING_URL", f"s3://{bucket}/prefix")
+    bucket, day = _s3_landing_bucket(s3, monkeypatch, "kada-midway"), extracted[1]
     defs = _landing_defs(sim, extracted)
     assert run_landing(defs, day).success  # a complete set from an earlier run
     _s3_check(s3, bucket, "prefix", day)
@@ -232,9 +256,8 @@ def test_s3_upload_failing_midway_leaves_no_manifest_and_rerun_completes(
     events_file = f"hightouch_events_{stamp_of(day)}.csv.gz"
     bad_digest = Reply(400, b"<Error><Code>BadDigest</Code><Message>The Content-MD5 you specified did not "
                             b"match what we received.</Message></Error>")
-    with FaultProxy(_moto_port(moto_s3),
-                    lambda m, p, n: bad_digest if m == "PUT" and p.endswith(events_file) else None) as proxy:
-        monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{proxy.port}")
+    with _s3_via_proxy(moto_s3, monkeypatch,
+                       lambda m, p, n: bad_digest if m == "PUT" and p.endswith(events_file) else None):
         failed = run_landing(defs, day)
     assert not failed.success
     message = failure_text(failed)
@@ -243,7 +266,6 @@ def test_s3_upload_failing_midway_leaves_no_manifest_and_rerun_completes(
     assert "2 of 5 files had been put" in message and "nothing of this partition's file set was left" in message
     assert _s3_keys(s3, bucket) == []  # no manifest, and no partial set
 
-    monkeypatch.setenv("AWS_ENDPOINT_URL", moto_s3["endpoint_url"])
     rerun = run_landing(defs, day)
     assert rerun.success, failure_text(rerun)
     _s3_check(s3, bucket, "prefix", day)
@@ -254,19 +276,14 @@ def test_s3_compatible_store_mode_sends_content_md5_only(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """botocore's AWS_REQUEST_CHECKSUM_CALCULATION=when_required (for stores without x-amz-checksum-*)."""
-    bucket, day = _unique("kada-compat"), extracted[1]
-    s3.create_bucket(Bucket=bucket)
-    monkeypatch.setenv("KADA_LANDING_URL", f"s3://{bucket}/prefix")
+    bucket, day = _s3_landing_bucket(s3, monkeypatch, "kada-compat"), extracted[1]
     monkeypatch.setenv("AWS_REQUEST_CHECKSUM_CALCULATION", "when_required")
-    with FaultProxy(_moto_port(moto_s3)) as wire:
-        monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{wire.port}")
+    with _s3_via_proxy(moto_s3, monkeypatch) as wire:
         result = run_landing(_landing_defs(sim, extracted), day)
     assert result.success, failure_text(result)
     landed = _s3_check(s3, bucket, "prefix", day)
-    for put in wire.puts():
-        headers = {k.lower(): v for k, v in put.headers.items()}
+    for headers, _ in _md5_checked_puts(wire.puts(), landed):
         assert not [h for h in headers if h.startswith("x-amz-checksum-")]
-        assert headers["content-md5"] == _b64(hashlib.md5(landed[put.path.rsplit("/", 1)[1]]).digest())  # noqa: S324
 
 
 # --------------------------------------------------------------------------------------------
@@ -312,6 +329,19 @@ def _use_azure(monkeypatch: pytest.MonkeyPatch, account_url: str, container: str
         monkeypatch.setenv("AZURE_STORAGE_KEY", key)
 
 
+@contextmanager
+def _azure_via_proxy(azurite_blob: dict[str, str], monkeypatch: pytest.MonkeyPatch, container: str, sas: str,
+                     rule: ProxyRule = lambda m, p, n: None) -> Iterator[FaultProxy]:
+    """Within the block the code under test reaches Azurite (with ``sas``) through a FaultProxy (see its
+    ``rule``); after it, directly again."""
+    with FaultProxy(_azurite_port(azurite_blob), rule) as proxy:
+        _use_azure(monkeypatch, f"http://127.0.0.1:{proxy.port}/devstoreaccount1", container, sas=sas)
+        try:
+            yield proxy
+        finally:
+            _use_azure(monkeypatch, azurite_blob["account_url"], container, sas=sas)
+
+
 def _blob_names(blob_admin: Any, container: str) -> list[str]:
     return sorted(b.name for b in blob_admin.get_container_client(container).list_blobs())
 
@@ -339,20 +369,15 @@ def test_azure_sas_partition_lands_contract_file_set_verified(
     blob_admin.create_container(container)
     sas = _sas(azurite_blob, container)
     defs = hightouch_defs(*sim, tmp_path / "intermediate")
-    with FaultProxy(_azurite_port(azurite_blob)) as wire:
-        _use_azure(monkeypatch, f"http://127.0.0.1:{wire.port}/devstoreaccount1", container, sas=sas)
+    with _azure_via_proxy(azurite_blob, monkeypatch, container, sas) as wire:
         first = run_daily(defs, day)
     assert first.success, failure_text(first)
     landed = _azure_check(blob_admin, container, day)
     assert _blob_names(blob_admin, container) == sorted(f"prefix/{LANDING_DIR}/{n}" for n in expected_names(day))
     puts = wire.puts()
     assert puts[-1].path.endswith(f"hightouch_manifest_{stamp_of(day)}.json")
-    for put in puts:  # validate_content: a transactional Content-MD5 the service checks
-        headers = {k.lower(): v for k, v in put.headers.items()}
-        body = landed[put.path.rsplit("/", 1)[1]]
-        assert headers["content-md5"] == _b64(hashlib.md5(body).digest())  # noqa: S324
+    _md5_checked_puts(puts, landed)  # validate_content: a transactional Content-MD5 the service checks
 
-    _use_azure(monkeypatch, azurite_blob["account_url"], container, sas=sas)
     second = run_landing(defs, day)  # a re-push overwrites the same names
     assert second.success, failure_text(second)
     again = _azure_check(blob_admin, container, day)
@@ -441,9 +466,8 @@ def test_azure_corrupted_upload_is_rejected_by_the_store_and_leaves_nothing(
 
     # The 3rd file's bytes are damaged on the way; Azurite checks them against the Content-MD5 sent.
     events_file = f"hightouch_events_{stamp_of(day)}.csv.gz"
-    with FaultProxy(_azurite_port(azurite_blob),
-                    lambda m, p, n: CORRUPT if m == "PUT" and p.endswith(events_file) else None) as proxy:
-        _use_azure(monkeypatch, f"http://127.0.0.1:{proxy.port}/devstoreaccount1", container, sas=sas)
+    with _azure_via_proxy(azurite_blob, monkeypatch, container, sas,
+                          lambda m, p, n: CORRUPT if m == "PUT" and p.endswith(events_file) else None) as proxy:
         failed = run_landing(defs, day)
     assert not failed.success
     assert [p.status for p in proxy.puts(events_file)] == [400]  # refused by the store, not retried
@@ -452,7 +476,6 @@ def test_azure_corrupted_upload_is_rejected_by_the_store_and_leaves_nothing(
     assert "corrupted in transit" in message and "nothing of this partition's file set was left" in message
     assert _blob_names(blob_admin, container) == []  # no manifest, and no partial set
 
-    _use_azure(monkeypatch, azurite_blob["account_url"], container, sas=sas)
     rerun = run_landing(defs, day)
     assert rerun.success, failure_text(rerun)
     _azure_check(blob_admin, container, day)
@@ -468,10 +491,11 @@ def test_azure_transient_errors_are_retried(
     busy = Reply(503, b"<?xml version='1.0' encoding='utf-8'?><Error><Code>ServerBusy</Code><Message>The "
                       b"server is busy.</Message></Error>",
                  {"x-ms-error-code": "ServerBusy", "Content-Type": "application/xml"})
-    with FaultProxy(_azurite_port(azurite_blob),
-                    lambda m, p, n: busy if m == "PUT" and p.endswith(metadata_file) and n == 0 else None) as proxy:
-        _use_azure(monkeypatch, f"http://127.0.0.1:{proxy.port}/devstoreaccount1", container,
-                   sas=_sas(azurite_blob, container))
+
+    def rule(method: str, path: str, n: int) -> Reply | None:
+        return busy if method == "PUT" and path.endswith(metadata_file) and n == 0 else None
+
+    with _azure_via_proxy(azurite_blob, monkeypatch, container, _sas(azurite_blob, container), rule) as proxy:
         result = run_landing(_landing_defs(sim, extracted), day)
     assert result.success, failure_text(result)
     assert [p.status for p in proxy.puts(metadata_file)] == [503, 201]

@@ -6,20 +6,16 @@ import base64
 import json
 import re
 import signal
-import subprocess
-import sys
 import time
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections import Counter
 from collections.abc import Iterator
-from datetime import datetime, timedelta, timezone
-from pathlib import Path
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
+from kada_dagster_tests.sim_helpers import END, cli_process, http_get, json_200, sim_starter
 from kada_sim.hevo import (
     EDGE_OBJECT_STATUSES,
     EDGE_PIPELINE_STATUSES,
@@ -33,27 +29,18 @@ from kada_sim.hevo import (
 )
 from kada_sim.server import SECRET_MARKER
 
-END = datetime(2026, 11, 23, tzinfo=timezone.utc)
 STD = "/api/public/v2.0"
 EDGE = "/api/v1"
 AUTH = "Basic " + base64.b64encode(b"sim-hevo-key:sim-hevo-secret").decode()
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 
 def call(url: str, auth: str | None = AUTH, timeout: float = 10) -> tuple[int, dict[str, str], bytes]:
-    headers = {"Authorization": auth} if auth else {}
-    try:
-        with _OPENER.open(urllib.request.Request(url, headers=headers), timeout=timeout) as resp:
-            return resp.status, dict(resp.headers), resp.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, dict(exc.headers), exc.read()
+    return http_get(url, {"Authorization": auth} if auth else {}, timeout)
 
 
 def get_json(url: str, **kwargs: Any) -> Any:
-    status, _, body = call(url, **kwargs)
-    assert status == 200, (status, body[:300])
-    return json.loads(body)
+    return json_200(call(url, **kwargs))
 
 
 def std_all(url: str, limit: int | None = None) -> tuple[list[dict[str, Any]], int]:
@@ -93,18 +80,7 @@ def edge_all(url: str, limit: int | None = None, **filters: Any) -> tuple[list[d
 
 @pytest.fixture
 def make_sim() -> Iterator[Any]:
-    sims: list[HevoSimulator] = []
-
-    def start(**options: Any) -> tuple[HevoSimulator, str]:
-        options.setdefault("seed", 7)
-        options.setdefault("end", END)
-        sim = HevoSimulator(HevoSimConfig(**options))
-        sims.append(sim)
-        return sim, sim.start()
-
-    yield start
-    for sim in sims:
-        sim.stop()
+    yield from sim_starter(lambda **options: HevoSimulator(HevoSimConfig(**options)))
 
 
 @pytest.fixture(scope="module")
@@ -494,35 +470,11 @@ def test_edge_big_history_is_lazy(make_sim: Any) -> None:
 
 
 def test_cli_edge_flavour() -> None:
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "kada_sim",
-            "hevo",
-            "--flavour",
-            "edge",
-            "--port",
-            "0",
-            "--seed",
-            "7",
-            "--end",
-            "2026-11-23T00:00:00Z",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=Path(__file__).resolve().parent.parent,
-    )
-    try:
-        assert proc.stdout is not None
-        url = proc.stdout.readline().strip()
+    with cli_process(
+        "kada_sim", "hevo", "--flavour", "edge", "--port", "0", "--seed", "7", "--end", "2026-11-23T00:00:00Z"
+    ) as (proc, url):
         assert re.match(r"^http://127\.0\.0\.1:\d+$", url), url
         assert len(get_json(f"{url}{EDGE}/pipelines")["data"]) == 6
         assert call(f"{url}{STD}/pipelines")[0] == 404
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=10) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()

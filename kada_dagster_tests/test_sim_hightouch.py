@@ -7,8 +7,6 @@ import json
 import re
 import signal
 import socket
-import subprocess
-import sys
 import time
 import tracemalloc
 import urllib.error
@@ -16,19 +14,17 @@ import urllib.request
 from collections import Counter
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta, timezone
-from pathlib import Path
+from datetime import timedelta
 from typing import Any
 
 import pytest
 
+from kada_dagster_tests.sim_helpers import END, cli_process, http_get, json_200, sim_starter
 from kada_sim.hightouch import SYNC_RUN_STATUSES, SYNC_STATUSES, HightouchSimConfig, HightouchSimulator
 from kada_sim.server import SECRET_MARKER
 
-END = datetime(2026, 11, 23, tzinfo=timezone.utc)
 TOKEN = "sim-hightouch-token"
 ISO_MS = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
-_OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))
 
 SOURCE_FIELDS = {"id", "name", "slug", "workspaceId", "createdAt", "updatedAt", "configuration", "type"}
 MODEL_FIELDS = {
@@ -62,18 +58,11 @@ def call(
     """GET with a bearer token; returns (status, headers, raw body) for any status."""
     if token is not None:
         headers["Authorization"] = f"Bearer {token}"
-    request = urllib.request.Request(url, headers=headers)
-    try:
-        with _OPENER.open(request, timeout=timeout) as resp:
-            return resp.status, dict(resp.headers), resp.read()
-    except urllib.error.HTTPError as exc:
-        return exc.code, dict(exc.headers), exc.read()
+    return http_get(url, headers, timeout)
 
 
 def get_json(url: str, **kwargs: Any) -> Any:
-    status, _, body = call(url, **kwargs)
-    assert status == 200, (status, body[:300])
-    return json.loads(body)
+    return json_200(call(url, **kwargs))
 
 
 def fetch_all(base: str, path: str, limit: int = 100, **params: str) -> list[dict[str, Any]]:
@@ -95,18 +84,7 @@ def fetch_all(base: str, path: str, limit: int = 100, **params: str) -> list[dic
 
 @pytest.fixture
 def make_sim() -> Iterator[Any]:
-    sims: list[HightouchSimulator] = []
-
-    def start(**options: Any) -> tuple[HightouchSimulator, str]:
-        options.setdefault("seed", 7)
-        options.setdefault("end", END)
-        sim = HightouchSimulator(HightouchSimConfig(**options))
-        sims.append(sim)
-        return sim, sim.start()
-
-    yield start
-    for sim in sims:
-        sim.stop()
+    yield from sim_starter(lambda **options: HightouchSimulator(HightouchSimConfig(**options)))
 
 
 @pytest.fixture(scope="module")
@@ -544,33 +522,10 @@ def test_deterministic_bytes(make_sim: Any) -> None:
 
 
 def test_cli_prints_url_and_stops_on_sigterm() -> None:
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "kada_sim.hightouch",
-            "--port",
-            "0",
-            "--seed",
-            "7",
-            "--n-syncs",
-            "12",
-            "--end",
-            "2026-11-23T00:00:00Z",
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        cwd=Path(__file__).resolve().parent.parent,
-    )
-    try:
-        assert proc.stdout is not None
-        url = proc.stdout.readline().strip()
+    with cli_process(
+        "kada_sim.hightouch", "--port", "0", "--seed", "7", "--n-syncs", "12", "--end", "2026-11-23T00:00:00Z"
+    ) as (proc, url):
         assert re.match(r"^http://127\.0\.0\.1:\d+/api/v1$", url), url
         assert len(get_json(f"{url}/syncs")["data"]) == 12
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=10) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()

@@ -67,22 +67,19 @@ from typing import Any
 
 from kada_sim.server import (
     DAY_MS,
+    HistorySimulator,
     HTTPError,
     Request,
     Response,
     SimOptions,
-    SimulatorBase,
+    as_ms,
     decode_cursor,
-    default_end,
     encode_cursor,
-    fake_secret,
-    from_ms,
     iso_ms,
     json_response,
     parse_iso,
     run_cli,
     stable_int,
-    to_ms,
     unit_floats,
     weighted_choice,
 )
@@ -463,10 +460,14 @@ def _table_parts(
     return f"{schema}.{base}", schema, db
 
 
-class HevoSimulator(SimulatorBase):
+class HevoSimulator(HistorySimulator):
     """A Hevo account served over HTTP; ``url`` is the host root (the client adds the API path)."""
 
     name = "hevo-sim"
+    slot_kind = "job"
+    created_recent_share = 0.15
+    created_min_age_ms = 2 * 3_600_000
+    created_max_age_days = 400
 
     def __init__(self, config: HevoSimConfig | None = None) -> None:
         self.config = config or HevoSimConfig()
@@ -476,31 +477,15 @@ class HevoSimulator(SimulatorBase):
         self.flavour = cfg.flavour
         self.api_path = STANDARD_PREFIX if cfg.flavour == "standard" else EDGE_PREFIX
         self.api_prefix = self.api_path  # fault prefixes and stats templates are relative to it
-        self.end_ms = to_ms(cfg.end or default_end())
-        self.history_start_ms = self.end_ms - cfg.days * DAY_MS
-        self._jpd = max(0, cfg.jobs_per_pipeline_per_day)
-        self._slot_ms = DAY_MS // self._jpd if self._jpd else DAY_MS
-        self._secrets: list[str] = []
+        super().__init__(cfg, cfg.end, cfg.days, cfg.jobs_per_pipeline_per_day, secret_scope=(cfg.flavour,))
         self._mask = hashlib.blake2b(f"{cfg.seed}|jobmask".encode(), digest_size=8).digest()
         rng = random.Random(stable_int(cfg.seed, "hevo", cfg.flavour))
         if cfg.flavour == "standard":
             self._build_standard(rng)
         else:
             self._build_edge(rng)
-        super().__init__(cfg)
 
     # ---- shared generation helpers ------------------------------------------------------------------
-
-    def _secret(self, *parts: object) -> str:
-        value = fake_secret(self.config.seed, self.flavour, *parts)
-        self._secrets.append(value)
-        return value
-
-    def _created(self, rng: random.Random) -> int:
-        latest = self.end_ms - 2 * 3_600_000
-        if rng.random() < 0.15 and latest > self.history_start_ms:
-            return rng.randint(self.history_start_ms, latest)
-        return min(latest, self.history_start_ms - rng.randint(3_600_000, 400 * DAY_MS))
 
     def _in_history(self, rng: random.Random, not_before: int, near_end: bool = False) -> int:
         lo = max(self.history_start_ms, not_before)
@@ -993,7 +978,7 @@ class HevoSimulator(SimulatorBase):
                 "schema_evolution": ["ALLOW_ALL", "BLOCK_ALL", "ALLOW_COLUMN_LEVEL"][p % 3],
                 "schedule": {
                     "sync_type": "ON_DEMAND" if p % 9 == 8 else "SCHEDULED",
-                    "frequency_minutes": max(1, 1440 // max(1, self._jpd)),
+                    "frequency_minutes": max(1, 1440 // max(1, self._per_day)),
                 },
                 "failure_handling_policy": {"object_failure_level": "OBJECT", "object_failure_threshold": 10},
                 "source_schema_status": {"status": "REFRESHED", "refreshed_ts": updated},
@@ -1076,7 +1061,7 @@ class HevoSimulator(SimulatorBase):
                 id=pid,
                 created_ms=created,
                 jobs_until_ms=jobs_until,
-                has_jobs=self._jpd > 0 and status != "INITIALIZING",
+                has_jobs=self._per_day > 0 and status != "INITIALIZING",
                 events_base=int(10 ** (2 + 3 * unit_floats(cfg.seed, "events", pid)[0])),
                 n_objects=len(objs),
                 last_state=("IN_PROGRESS" if p % 4 == 0 else "CANCELLING" if p % 4 == 1 else None)
@@ -1115,37 +1100,27 @@ class HevoSimulator(SimulatorBase):
         pid, day, i = struct.unpack(">IHH", payload)
         return (pid, day, i) if self._job_uuid(pid, day, i) == normalised else None
 
-    def _job_start(self, rt: _PipelineRuntime, day: int, i: int) -> int:
-        u = unit_floats(self.config.seed, "job", rt.id, day, i)
-        return day * DAY_MS + i * self._slot_ms + int(u[0] * 0.3 * self._slot_ms)
-
     def _job_window(self, rt: _PipelineRuntime, lo: int | None, hi: int | None) -> tuple[int, int]:
-        low = max(self.history_start_ms, rt.created_ms, lo if lo is not None else 0)
-        high = min(rt.jobs_until_ms, hi if hi is not None else rt.jobs_until_ms)
-        return low, high
-
-    def _is_last_job(self, rt: _PipelineRuntime, day: int, i: int) -> bool:
-        nday, ni = (day, i + 1) if i + 1 < self._jpd else (day + 1, 0)
-        return self._job_start(rt, nday, ni) >= rt.jobs_until_ms
+        return self._clip_window(rt.created_ms, rt.jobs_until_ms, lo, hi)
 
     def _make_job(self, rt: _PipelineRuntime, day: int, i: int) -> tuple[int, dict[str, Any]]:
-        u = unit_floats(self.config.seed, "job", rt.id, day, i)
-        created = day * DAY_MS + i * self._slot_ms + int(u[0] * 0.3 * self._slot_ms)
+        u = self._slot_floats(rt.id, day, i)
+        created = self._slot_time(day, i, u[0])
         duration = int(20_000 + u[1] * max(0.0, min(0.5 * self._slot_ms - 20_000, 2_400_000)))
         end = self.end_ms
         first_day = rt.created_ms // DAY_MS
         if (
             day == first_day
-            and self._job_start(rt, day, i) >= rt.created_ms
-            and all(self._job_start(rt, day, k) < rt.created_ms for k in range(i))
+            and self._slot_start(rt.id, day, i) >= rt.created_ms
+            and all(self._slot_start(rt.id, day, k) < rt.created_ms for k in range(i))
         ):
             jtype = "HISTORICAL"
-        elif self._jpd >= 3 and i == 2 and (rt.index + day) % 2 == 0:
+        elif self._per_day >= 3 and i == 2 and (rt.index + day) % 2 == 0:
             jtype = _RARE_JOB_TYPES[(rt.index + day // 2) % len(_RARE_JOB_TYPES)]
         else:
             r = u[2]
             jtype = weighted_choice(r, _JOB_TYPE_WEIGHTS)
-        if self._jpd >= 2 and i == 1 and (rt.index + day) % 2 == 0:
+        if self._per_day >= 2 and i == 1 and (rt.index + day) % 2 == 0:
             status = _RARE_JOB_STATUSES[(rt.index + day // 2) % len(_RARE_JOB_STATUSES)]
         else:
             r = u[3]
@@ -1156,7 +1131,7 @@ class HevoSimulator(SimulatorBase):
         elif (
             rt.last_state
             and rt.jobs_until_ms - created <= 1.3 * self._slot_ms
-            and self._is_last_job(rt, day, i)
+            and self._is_last_slot(rt.id, day, i, rt.jobs_until_ms)
         ):
             running, status = True, rt.last_state
         ingested = max(
@@ -1231,22 +1206,10 @@ class HevoSimulator(SimulatorBase):
         self, rt: _PipelineRuntime, lo: int, hi: int, before: tuple[int, int] | None = None
     ) -> Iterator[tuple[tuple[int, int], dict[str, Any]]]:
         """Jobs with created_ts in [lo, hi), newest first, strictly older than slot ``before``."""
-        if not rt.has_jobs or lo >= hi:
+        if not rt.has_jobs:
             return
-        day = (hi - 1) // DAY_MS
-        if before is not None:
-            day = min(day, before[0])
-        while day * DAY_MS + DAY_MS > lo:
-            for i in range(self._jpd - 1, -1, -1):
-                if before is not None and (day, i) >= before:
-                    continue
-                start = self._job_start(rt, day, i)
-                if start >= hi:
-                    continue
-                if start < lo:
-                    return
-                yield (day, i), self._make_job(rt, day, i)[1]
-            day -= 1
+        for day, i in self._slots_desc(rt.id, lo, hi, before):
+            yield (day, i), self._make_job(rt, day, i)[1]
 
     # ---- HTTP ----------------------------------------------------------------------------------------
 
@@ -1546,24 +1509,16 @@ class HevoSimulator(SimulatorBase):
         _, day, i = decoded
         lo, hi = self._job_window(rt, None, None)
         created, job = self._make_job(rt, day, i)
-        return json_response(200, job) if lo <= created < hi and i < self._jpd else self._not_found(req)
+        return json_response(200, job) if lo <= created < hi and i < self._per_day else self._not_found(req)
 
     def describe(self) -> str:
         cfg = self.config
         return (
             f"flavour={cfg.flavour} api={self.api_path} key={cfg.api_key!r} secret={cfg.api_secret!r} "
-            f"pipelines={len(self._pipelines)} history=[{iso_ms(self.history_start_ms)}, {iso_ms(self.end_ms)})"
+            f"pipelines={len(self._pipelines)} {self._history_text()}"
         )
 
     # ---- ground truth for tests ------------------------------------------------------------------------
-
-    @property
-    def end(self) -> datetime:
-        return from_ms(self.end_ms)
-
-    @property
-    def history_start(self) -> datetime:
-        return from_ms(self.history_start_ms)
 
     def pipelines(self) -> list[dict[str, Any]]:
         """Every pipeline as served (list shape), ordered as served."""
@@ -1597,21 +1552,6 @@ class HevoSimulator(SimulatorBase):
     def workflows(self) -> list[dict[str, Any]]:
         return copy.deepcopy(self._workflows) if self.flavour == "standard" else []
 
-    def secret_values(self) -> list[str]:
-        """Every fake credential value served (all contain ``SIMSECRET``)."""
-        return list(self._secrets)
-
-    @staticmethod
-    def _as_ms(value: datetime | str | int | None) -> int | None:
-        if value is None or isinstance(value, int):
-            return value
-        if isinstance(value, datetime):
-            return to_ms(value)
-        parsed = parse_iso(value)
-        if parsed is None:
-            raise ValueError(f"not an ISO 8601 timestamp: {value!r}")
-        return parsed
-
     def jobs_for(
         self,
         pipeline_id: int,
@@ -1620,7 +1560,7 @@ class HevoSimulator(SimulatorBase):
     ) -> list[dict[str, Any]]:
         """Edge only: jobs with created_ts in [start, end), newest first, as served."""
         rt = self._runtime[int(pipeline_id)]
-        lo, hi = self._job_window(rt, self._as_ms(start), self._as_ms(end))
+        lo, hi = self._job_window(rt, as_ms(start), as_ms(end))
         return [job for _, job in self._jobs_desc(rt, lo, hi)]
 
 

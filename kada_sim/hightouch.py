@@ -61,21 +61,18 @@ from typing import Any
 
 from kada_sim.server import (
     DAY_MS,
+    HistorySimulator,
     HTTPError,
     Request,
     Response,
     SimOptions,
-    SimulatorBase,
-    default_end,
-    fake_secret,
-    from_ms,
+    as_ms,
     int_arg,
     iso_ms,
     json_response,
     parse_iso,
     run_cli,
     stable_int,
-    to_ms,
     unit_floats,
     weighted_choice,
 )
@@ -92,19 +89,7 @@ SYNC_RUN_STATUSES = (
     "reporting",
     "interrupted",
 )
-SYNC_STATUSES = (
-    "disabled",
-    "pending",
-    "cancelled",
-    "failed",
-    "queued",
-    "success",
-    "warning",
-    "querying",
-    "processing",
-    "reporting",
-    "interrupted",
-)
+SYNC_STATUSES = ("disabled", "pending", *SYNC_RUN_STATUSES)
 OBJECT_ORDER_BY = ("id", "name", "slug", "createdAt", "updatedAt")
 RUN_ORDER_BY = ("id", "createdAt", "startedAt", "finishedAt")
 LIST_ENDPOINTS = ("sources", "models", "destinations", "syncs")
@@ -409,46 +394,32 @@ class _SyncRuntime:
 # --------------------------------------------------------------------------------------------------
 
 
-class HightouchSimulator(SimulatorBase):
+class HightouchSimulator(HistorySimulator):
     """A Hightouch workspace served over HTTP. ``url`` is the API base (``.../api/v1``)."""
 
     name = "hightouch-sim"
     api_prefix = API_PREFIX
+    slot_kind = "run"
+    created_recent_share = 0.12
+    created_min_age_ms = 12 * 3_600_000
+    created_max_age_days = 540
 
     def __init__(self, config: HightouchSimConfig | None = None) -> None:
         self.config = config or HightouchSimConfig()
         cfg = self.config
-        end = cfg.end or default_end()
-        self.end_ms = to_ms(end)
-        self.history_start_ms = self.end_ms - cfg.days * DAY_MS
-        self._rpd = max(0, cfg.runs_per_sync_per_day)
-        self._slot_ms = DAY_MS // self._rpd if self._rpd else DAY_MS
-        self._secrets: list[str] = []
+        super().__init__(cfg, cfg.end, cfg.days, cfg.runs_per_sync_per_day)
         self._day_cache: OrderedDict[tuple[int, int], list[tuple[int, dict[str, Any]]]] = OrderedDict()
         self._cache_lock = threading.Lock()
         self.deleted_model_ids: list[int] = []
         self.deleted_destination_ids: list[int] = []
         self._build()
-        super().__init__(cfg)
 
     # ---- presentation helpers ---------------------------------------------------------------------
 
     def _id(self, value: int) -> int | str:
         return str(value) if self.config.string_ids else value
 
-    def _secret(self, *parts: object) -> str:
-        value = fake_secret(self.config.seed, *parts)
-        self._secrets.append(value)
-        return value
-
     # ---- workspace generation ---------------------------------------------------------------------
-
-    def _created(self, rng: random.Random) -> int:
-        """Creation time: mostly long before the history window, ~12% inside it."""
-        latest = self.end_ms - 12 * 3_600_000
-        if rng.random() < 0.12 and latest > self.history_start_ms:
-            return rng.randint(self.history_start_ms, latest)
-        return min(latest, self.history_start_ms - rng.randint(3_600_000, 540 * DAY_MS))
 
     def _updated(self, rng: random.Random, created: int) -> int:
         return (
@@ -964,7 +935,7 @@ class HightouchSimulator(SimulatorBase):
         )
 
     def _schedule(self, i: int) -> dict[str, Any] | None:
-        minutes = 1440 // self._rpd if self._rpd else 1440
+        minutes = 1440 // self._per_day if self._per_day else 1440
         kind = i % 5
         if kind in (0, 3):
             if minutes % 1440 == 0:
@@ -1062,7 +1033,7 @@ class HightouchSimulator(SimulatorBase):
                 index=i,
                 id=sync_id,
                 created_ms=created,
-                has_runs=self._rpd > 0 and not disabled and not never_run,
+                has_runs=self._per_day > 0 and not disabled and not never_run,
                 rows_base=int(10 ** (2 + 4 * unit_floats(cfg.seed, "rows", model_id)[0])),
                 event=event,
                 last_state=last_state,
@@ -1156,28 +1127,19 @@ class HightouchSimulator(SimulatorBase):
 
     # ---- lazy run generation ----------------------------------------------------------------------
 
-    def _slot_start(self, rt: _SyncRuntime, day: int, i: int) -> int:
-        u = unit_floats(self.config.seed, "run", rt.id, day, i)
-        return day * DAY_MS + i * self._slot_ms + int(u[0] * 0.3 * self._slot_ms)
-
-    def _is_last_slot(self, rt: _SyncRuntime, day: int, i: int) -> bool:
-        nday, ni = (day, i + 1) if i + 1 < self._rpd else (day + 1, 0)
-        return self._slot_start(rt, nday, ni) >= self.end_ms
-
     def _run_id(self, rt: _SyncRuntime, day: int, i: int) -> int:
-        return _RUN_ID_BASE + ((day - _DAY0) * self._rpd + i) * max(1, self.config.n_syncs) + rt.index
+        return _RUN_ID_BASE + ((day - _DAY0) * self._per_day + i) * max(1, self.config.n_syncs) + rt.index
 
     def _make_run(self, rt: _SyncRuntime, day: int, i: int) -> tuple[int, dict[str, Any]]:
         """The run in slot ``i`` of ``day`` for a sync, as of the simulator's ``end``."""
-        seed = self.config.seed
-        u = unit_floats(seed, "run", rt.id, day, i)
+        u = self._slot_floats(rt.id, day, i)
         slot = self._slot_ms
-        start = day * DAY_MS + i * slot + int(u[0] * 0.3 * slot)
+        start = self._slot_time(day, i, u[0])
         queue = min(int((u[1] ** 4) * 0.2 * slot), 1_800_000) + int(u[12] * 900)
         created = start - queue
         duration = int(4000 + u[2] * max(0.0, min(0.45 * slot - 4000, 1_200_000)))
         end = self.end_ms
-        if self._rpd >= 2 and i == 1 and (rt.index + day) % 3 == 0:
+        if self._per_day >= 2 and i == 1 and (rt.index + day) % 3 == 0:
             status = _RARE_RUN_STATUSES[(rt.index + day // 3) % len(_RARE_RUN_STATUSES)]
         else:
             r = u[3]
@@ -1185,7 +1147,7 @@ class HightouchSimulator(SimulatorBase):
         phase: float | None = None
         if start + duration > end:
             phase = (end - start) / duration
-        elif rt.last_state and end - start <= 1.3 * slot and self._is_last_slot(rt, day, i):
+        elif rt.last_state and end - start <= 1.3 * slot and self._is_last_slot(rt.id, day, i, self.end_ms):
             if rt.last_state == "queued":
                 status, created, phase = "queued", start, None
             else:
@@ -1274,9 +1236,7 @@ class HightouchSimulator(SimulatorBase):
 
     def _window(self, rt: _SyncRuntime, lo: int | None, hi: int | None) -> tuple[int, int]:
         """Effective [lo, hi) on startedAt: within held history, after the sync was created."""
-        low = max(self.history_start_ms, rt.created_ms, lo if lo is not None else self.history_start_ms)
-        high = min(self.end_ms, hi if hi is not None else self.end_ms)
-        return low, high
+        return self._clip_window(rt.created_ms, self.end_ms, lo, hi)
 
     def _day_runs(self, rt: _SyncRuntime, day: int) -> list[tuple[int, dict[str, Any]]]:
         key = (rt.id, day)
@@ -1285,7 +1245,7 @@ class HightouchSimulator(SimulatorBase):
             if cached is not None:
                 self._day_cache.move_to_end(key)
                 return cached
-        runs = [self._make_run(rt, day, i) for i in range(self._rpd)]
+        runs = [self._make_run(rt, day, i) for i in range(self._per_day)]
         with self._cache_lock:
             self._day_cache[key] = runs
             if len(self._day_cache) > 256:
@@ -1294,7 +1254,7 @@ class HightouchSimulator(SimulatorBase):
 
     def _day_count(self, rt: _SyncRuntime, day: int, lo: int, hi: int) -> int:
         if day * DAY_MS >= lo and (day + 1) * DAY_MS <= hi:
-            return self._rpd
+            return self._per_day
         return sum(1 for start, _ in self._day_runs(rt, day) if lo <= start < hi)
 
     def _runs_page(
@@ -1327,24 +1287,16 @@ class HightouchSimulator(SimulatorBase):
         if not rt.has_runs:
             return
         lo, hi = self._window(rt, None, None)
-        day = (hi - 1) // DAY_MS
-        while day * DAY_MS + DAY_MS > lo:
-            for i in range(self._rpd - 1, -1, -1):
-                start = self._slot_start(rt, day, i)
-                if start >= hi:
-                    continue
-                if start < lo:
-                    return
-                yield self._make_run(rt, day, i)
-            day -= 1
+        for day, i in self._slots_desc(rt.id, lo, hi):
+            yield self._make_run(rt, day, i)
 
     def _run_by_id(self, rt: _SyncRuntime, run_id: int) -> tuple[int, dict[str, Any]] | None:
         k = run_id - _RUN_ID_BASE
         n = max(1, self.config.n_syncs)
-        if k < 0 or not self._rpd or k % n != rt.index:
+        if k < 0 or not self._per_day or k % n != rt.index:
             return None
         slot = k // n
-        day, i = _DAY0 + slot // self._rpd, slot % self._rpd
+        day, i = _DAY0 + slot // self._per_day, slot % self._per_day
         start, run = self._make_run(rt, day, i)
         lo, hi = self._window(rt, None, None)
         return (start, run) if rt.has_runs and lo <= start < hi else None
@@ -1488,19 +1440,11 @@ class HightouchSimulator(SimulatorBase):
         cfg = self.config
         return (
             f"token={cfg.token!r} sources={len(self._sources)} models={len(self._models)} "
-            f"destinations={len(self._destinations)} syncs={len(self._syncs)} runs/sync/day={self._rpd} "
-            f"history=[{iso_ms(self.history_start_ms)}, {iso_ms(self.end_ms)})"
+            f"destinations={len(self._destinations)} syncs={len(self._syncs)} runs/sync/day={self._per_day} "
+            f"{self._history_text()}"
         )
 
     # ---- ground truth for tests ---------------------------------------------------------------------
-
-    @property
-    def end(self) -> datetime:
-        return from_ms(self.end_ms)
-
-    @property
-    def history_start(self) -> datetime:
-        return from_ms(self.history_start_ms)
 
     def sources(self) -> list[dict[str, Any]]:
         """Every source exactly as served, ordered by id."""
@@ -1515,21 +1459,6 @@ class HightouchSimulator(SimulatorBase):
     def syncs(self) -> list[dict[str, Any]]:
         return copy.deepcopy([out for _, out in self._served["syncs"]])
 
-    def secret_values(self) -> list[str]:
-        """Every fake credential value in served configuration blobs (all contain ``SIMSECRET``)."""
-        return list(self._secrets)
-
-    @staticmethod
-    def _as_ms(value: datetime | str | int | None) -> int | None:
-        if value is None or isinstance(value, int):
-            return value
-        if isinstance(value, datetime):
-            return to_ms(value)
-        parsed = parse_iso(value)
-        if parsed is None:
-            raise ValueError(f"not an ISO 8601 timestamp: {value!r}")
-        return parsed
-
     def runs_for(
         self,
         sync_id: int | str,
@@ -1538,7 +1467,7 @@ class HightouchSimulator(SimulatorBase):
     ) -> list[dict[str, Any]]:
         """All runs of a sync with startedAt in [start, end), ascending by id, as served."""
         rt = self._runtime[int(sync_id)]
-        lo, hi = self._window(rt, self._as_ms(start), self._as_ms(end))
+        lo, hi = self._window(rt, as_ms(start), as_ms(end))
         page, _ = self._runs_page(rt, lo, hi, 0, 1 << 62)
         return copy.deepcopy(page)
 
@@ -1548,7 +1477,7 @@ class HightouchSimulator(SimulatorBase):
         """Total runs across all syncs with startedAt in [start, end) (cheap: counts, mostly no generation)."""
         total = 0
         for rt in self._runtime.values():
-            lo, hi = self._window(rt, self._as_ms(start), self._as_ms(end))
+            lo, hi = self._window(rt, as_ms(start), as_ms(end))
             if rt.has_runs and lo < hi:
                 total += sum(
                     self._day_count(rt, d, lo, hi) for d in range(lo // DAY_MS, (hi - 1) // DAY_MS + 1)
