@@ -1,0 +1,54 @@
+"""`python -m benchmarks [--smoke] [--out DIR] [--only s1,s4]`: run the scenarios, write the report."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from benchmarks.config import FULL, SMOKE
+from benchmarks.report import evaluate, write_markdown
+from benchmarks.run import REPO, run_all
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes, seconds; writes to a temp dir")
+    parser.add_argument("--out", type=Path, help="where to write BENCHMARKS.md and results.json")
+    parser.add_argument("--only", help="comma-separated scenario prefixes, e.g. s1,s4")
+    parser.add_argument("--keep", action="store_true", help="keep the work directory (worker logs, raw files)")
+    args = parser.parse_args(argv)
+    cfg = SMOKE if args.smoke else FULL
+    only = {o.strip() for o in args.only.split(",")} if args.only else None
+    if args.out:
+        md_path, json_path = args.out / "BENCHMARKS.md", args.out / "results.json"
+    elif args.smoke:
+        out = Path(tempfile.mkdtemp(prefix="kada-bench-smoke-"))
+        md_path, json_path = out / "BENCHMARKS.md", out / "results.json"
+    else:
+        md_path, json_path = REPO / "BENCHMARKS.md", REPO / "benchmarks" / "results.json"
+    md_path.parent.mkdir(parents=True, exist_ok=True)
+    workdir = Path(tempfile.mkdtemp(prefix="kada-bench-work-"))
+    t0 = time.time()
+    try:
+        results = run_all(cfg, workdir, only)
+    finally:
+        if args.keep:
+            print(f"[bench] work directory kept: {workdir}")
+        else:
+            shutil.rmtree(workdir, ignore_errors=True)
+    results["goals"] = evaluate(results)
+    results["meta"]["command_s"] = time.time() - t0
+    json_path.write_text(json.dumps(results, indent=2, default=str) + "\n")
+    write_markdown(results, md_path)
+    print(f"[bench] wrote {md_path} and {json_path} in {time.time() - t0:.0f}s")
+    failed = [n for n, s in results["scenarios"].items() if "error" in s]
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

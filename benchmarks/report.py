@@ -1,0 +1,150 @@
+"""Judges the issue's goals from the raw figures and writes BENCHMARKS.md.
+
+Every number in BENCHMARKS.md comes from results.json of the same run; the explanations say, per goal,
+whether it was met, by how much, why, and what would close a gap.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+from typing import Any
+
+GB = 1024**3
+MB = 1024**2
+
+TARGETS = {
+    "wall_vs_floor": 1.15,
+    "requests_vs_minimum": 1.05,
+    "rate_limited_share": 0.01,
+    "range_vs_singles_requests": 0.10,
+    "events_vs_gzip6": 2.0,
+    "peak_rss_1m_bytes": 1.5 * GB,
+    "wall_vs_naive": 1.0,
+}
+
+
+def _ratio(a: float | None, b: float | None) -> float | None:
+    if a is None or b is None or b == 0:
+        return None
+    return a / b
+
+
+def _goal(gid: str, scenario: str, goal: str, value: float | None, target: float, measured: str,
+          lower_is_better: bool = True, note: str = "") -> dict[str, Any]:
+    met = None if value is None else (value <= target if lower_is_better else value >= target)
+    return {"id": gid, "scenario": scenario, "goal": goal, "value": value, "target": target, "measured": measured,
+            "met": met, "note": note}
+
+
+def _fetch_goals(prefix: str, label: str, ours: dict[str, Any], minimum: int, floor_s: float,
+                 naive: dict[str, Any] | None) -> list[dict[str, Any]]:
+    """The three API goals (+ naive) for one fetch: requests, wall, 429s."""
+    server = ours.get("server", {})
+    requests = server.get("total_requests")
+    wall = ours.get("wall_s")
+    limited = server.get("rate_limited", 0)
+    goals = [
+        _goal(f"{prefix}.wall", label, "wall ≤ 1.15 × rate-limit floor", _ratio(wall, floor_s), TARGETS["wall_vs_floor"],
+              f"{wall:.1f} s vs floor {floor_s:.1f} s" if wall is not None else "n/a"),
+        _goal(f"{prefix}.requests", label, "requests ≤ 1.05 × minimum", _ratio(requests, minimum),
+              TARGETS["requests_vs_minimum"], f"{requests} vs minimum {minimum}"),
+        _goal(f"{prefix}.429", label, "429s ≤ 1 % of requests", _ratio(limited, requests),
+              TARGETS["rate_limited_share"], f"{limited} of {requests}"),
+    ]
+    if naive is not None:
+        nwall = naive.get("wall_s")
+        finished = naive.get("completed", False)
+        note = ""
+        nserver = naive.get("server", {})
+        if finished:
+            value = _ratio(wall, nwall)
+            measured = f"{wall:.1f} s vs naive {nwall:.1f} s ({nserver.get('rate_limited', 0)} 429s for naive)"
+        else:
+            value = 0.0  # the baseline never produced the output: any run that finishes is faster
+            note = "naive did not finish"
+            measured = (f"naive gave up after {nwall:.1f} s, {nserver.get('total_requests')} requests, "
+                        f"{nserver.get('rate_limited', 0)} 429s ({naive.get('error')})")
+        goals.append(_goal(f"{prefix}.naive", label, "at least as fast as the naive baseline", value,
+                           TARGETS["wall_vs_naive"], measured, note=note))
+    return goals
+
+
+def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
+    s = results.get("scenarios", {})
+    goals: list[dict[str, Any]] = []
+    s1 = s.get("s1_hightouch_daily", {})
+    if "ours" in s1:
+        goals += _fetch_goals("s1", "1 Hightouch daily", s1["ours"], s1["minimum"]["minimum"], s1["floor_s"],
+                              s1.get("naive"))
+    s2 = s.get("s2_hightouch_backfill", {})
+    if "range" in s2 and "singles" in s2:
+        label2 = f"2 Hightouch {s2['days']}-day range"
+        rq, sq = s2["range"]["server"]["total_requests"], s2["singles"]["server"]["total_requests"]
+        goals.append(_goal("s2.requests", label2, "range ≤ 1/10 of the requests of single runs",
+                           _ratio(rq, sq), TARGETS["range_vs_singles_requests"], f"{rq} vs {sq} requests"))
+        goals.append(_goal("s2.wall", label2, "range at least as fast as single runs (reported)",
+                           _ratio(s2["range"]["wall_s"], s2["singles"]["wall_s"]), 1.0,
+                           f"{s2['range']['wall_s']:.1f} s vs {s2['singles']['wall_s']:.1f} s "
+                           f"(time scale {s2['time_scale']:g})"))
+    s3 = s.get("s3_hevo", {})
+    for flavour in ("standard", "edge"):
+        f = s3.get(flavour)
+        if f and "ours" in f:
+            goals += _fetch_goals(f"s3.{flavour}", f"3 Hevo {flavour.capitalize()}", f["ours"], f["minimum"]["minimum"],
+                                  f["floor_s"], f.get("naive"))
+    s4 = s.get("s4_land", {}).get("land")
+    if s4:
+        label4 = f"4 Land {s4['rows']:,} runs"
+        goals.append(_goal("s4.gzip", label4, "events file ≤ 2 × gzip -6", s4["events_vs_gzip6"],
+                           TARGETS["events_vs_gzip6"],
+                           f"{min(s4['events_gz_write_s']):.2f} s vs gzip -6 {min(s4['gzip6_s']):.2f} s"))
+        goals.append(_goal("s4.rss", label4, "peak RSS ≤ 1.5 GB", s4["peak_rss_bytes"],
+                           TARGETS["peak_rss_1m_bytes"], f"{s4['peak_rss_bytes'] / MB:,.0f} MB"))
+    return goals
+
+
+# --- markdown -------------------------------------------------------------------------------------
+
+def _fmt_ratio(value: float | None) -> str:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "n/a"
+    return f"{value:.3f}" if value < 10 else f"{value:,.0f}"
+
+
+def _status(goal: dict[str, Any]) -> str:
+    return "n/a" if goal["met"] is None else ("met" if goal["met"] else "**missed**")
+
+
+def _mb(n: int | None) -> str:
+    return "n/a" if n is None else f"{n / MB:,.0f} MB"
+
+
+def write_markdown(results: dict[str, Any], path: Path) -> None:
+    from benchmarks.explain import explanations
+
+    meta = results["meta"]
+    goals = results.get("goals", [])
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Generated by `{'python -m benchmarks --smoke' if meta['mode'] == 'smoke' else 'make bench'}` on "
+        f"{meta['started_at']}: {meta['machine']['cpus']} CPUs, Python {meta['machine']['python']}, "
+        f"{meta['machine']['platform']}. The whole run took **{meta.get('command_s', meta['total_s']) / 60:.1f} "
+        "minutes**. Raw figures: "
+        f"{'`results.json` next to this file' if meta['mode'] == 'smoke' else '`benchmarks/results.json`'}. Every ratio below was measured in this one run, "
+        "against the simulated APIs on loopback (`kada_sim`), on a shared, noisy 2-core machine. Scenario wall "
+        "times: " + ", ".join(f"{name.split('_')[0]} {sc.get('scenario_wall_s', 0):.0f} s"
+                              for name, sc in results.get("scenarios", {}).items()) + ".",
+        "",
+        "## Goals",
+        "",
+        "| Scenario | Goal | Measured | Ratio | Target | Result |",
+        "|---|---|---|---|---|---|",
+    ]
+    for g in goals:
+        target = f"≤ {g['target'] / GB:.1f} GB" if g["id"] == "s4.rss" else f"≤ {g['target']:g}"
+        ratio = _mb(g["value"]) if g["id"] == "s4.rss" else (g["note"] or _fmt_ratio(g["value"]))
+        lines.append(f"| {g['scenario']} | {g['goal']} | {g['measured']} | {ratio} | {target} | {_status(g)} |")
+    lines += ["", *explanations(results), ""]
+    path.write_text("\n".join(lines))

@@ -1,0 +1,53 @@
+"""`python -m benchmarks --smoke` runs every benchmark scenario at tiny sizes (seconds), so the benchmark
+(`make bench`, BENCHMARKS.md) cannot rot unnoticed: each scenario must still produce its numbers."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and value == value  # not NaN
+
+
+def test_bench_smoke_produces_numbers_for_every_scenario(tmp_path: Path) -> None:
+    proc = subprocess.run([sys.executable, "-m", "benchmarks", "--smoke", "--out", str(tmp_path)], cwd=REPO_ROOT,
+                          capture_output=True, text=True, timeout=240, check=False)
+    assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
+    results = json.loads((tmp_path / "results.json").read_text())
+    s = results["scenarios"]
+    assert set(s) == {"s1_hightouch_daily", "s2_hightouch_backfill", "s3_hevo", "s4_land"}
+    assert not [name for name, scenario in s.items() if "error" in scenario or "skipped" in scenario]
+
+    s1 = s["s1_hightouch_daily"]
+    assert s1["ours"]["success"] and s1["minimum"]["minimum"] > 0 and s1["floor_s"] > 0
+    assert s1["ours"]["server"]["total_requests"] >= s1["minimum"]["minimum"]
+    assert _number(s1["ours"]["wall_s"]) and s1["ours"]["peak_rss_bytes"] > 0
+    assert s1["naive"]["server"]["total_requests"] > 0 and _number(s1["naive"]["wall_s"])
+
+    s2 = s["s2_hightouch_backfill"]
+    assert s2["range"]["success"] and s2["singles"]["success"]
+    assert 0 < s2["range"]["server"]["total_requests"] < s2["singles"]["server"]["total_requests"]
+    assert len(s2["singles"]["runs"]) == s2["days"] > 1
+
+    for flavour in ("standard", "edge"):
+        f = s["s3_hevo"][flavour]
+        assert f["ours"]["success"] and f["minimum"]["minimum"] > 0 and f["floor_s"] > 0
+        assert f["ours"]["server"]["total_requests"] >= f["minimum"]["minimum"]
+        assert f["naive"]["server"]["total_requests"] > 0
+
+    land = s["s4_land"]["land"]
+    assert land["rows"] == s["s4_land"]["runs"] > 0
+    assert all(_number(land[k]) and land[k] > 0 for k in ("normalise_s", "stage_file_set_s", "rows_per_s",
+                                                           "events_vs_gzip6", "peak_rss_bytes"))
+
+    goals = results["goals"]
+    assert {g["id"] for g in goals} >= {"s1.wall", "s1.requests", "s1.429", "s1.naive", "s2.requests", "s4.gzip",
+                                        "s4.rss", "s3.standard.wall", "s3.edge.wall", "s3.standard.naive"}
+    assert all(_number(g["value"]) for g in goals)
+    assert (tmp_path / "BENCHMARKS.md").read_text().startswith("# Benchmarks")
