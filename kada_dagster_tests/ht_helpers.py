@@ -37,7 +37,7 @@ def build_defs(url: str, token: str, tmp: Path, *, landing_url: str | None = Non
 
 def materialise(defs: dg.Definitions, *, partition: str | None = None, start: str | None = None,
                 end: str | None = None, instance: dg.DagsterInstance | None = None) -> dg.ExecuteInProcessResult:
-    job = defs.get_implicit_global_asset_job_def()
+    job = defs.resolve_implicit_global_asset_job_def()
     tags = {}
     if start and end:
         tags = {"dagster/asset_partition_range_start": start, "dagster/asset_partition_range_end": end}

@@ -48,7 +48,7 @@ def test_yaml_instance_materialises_with_its_own_name_and_env_credential(
         assert "hightouch_emea/landing" in keys and "hightouch/raw" not in keys
         resource_config = str(defs.resources["hightouch_emea"])
         assert "emea-token-value" not in resource_config
-        result = defs.get_implicit_global_asset_job_def().execute_in_process(
+        result = defs.resolve_implicit_global_asset_job_def().execute_in_process(
             partition_key="2026-11-22", instance=dg.DagsterInstance.ephemeral())
     sys.modules.pop("extra_defs_pkg", None)
     assert result.success

@@ -279,10 +279,10 @@ def test_cli_materialises_a_partition_range_in_one_run_on_postgres_storage(
 def test_landing_catchup_sensor_pushes_built_but_unlanded_partitions(sim: HightouchSimulator, tmp_path: Path) -> None:
     defs = build_defs(sim.url, sim.config.token, tmp_path)
     instance = dg.DagsterInstance.ephemeral()
-    job = defs.get_implicit_global_asset_job_def()
+    job = defs.resolve_implicit_global_asset_job_def()
     extract_only = [dg.AssetKey(["hightouch", k]) for k in ("raw", *KINDS)]
     assert job.execute_in_process(partition_key=DAY, instance=instance, asset_selection=extract_only).success
-    sensor = defs.get_sensor_def("hightouch_landing_catchup_sensor")
+    sensor = defs.resolve_sensor_def("hightouch_landing_catchup_sensor")
     result = sensor.evaluate_tick(dg.build_sensor_context(instance=instance, definitions=defs))
     assert [(r.partition_key, r.asset_selection) for r in result.run_requests] == [
         (DAY, [dg.AssetKey(["hightouch", "landing"])])]
