@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime, timezone
 from typing import Any
 
@@ -47,8 +48,14 @@ def iso(value: datetime | None) -> str | None:
     return value.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def iso_ts(value: Any) -> str | None:
-    return iso(parse_ts(value))
+_CANONICAL = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{3})?Z")
+
+
+def iso_ts(value: Any, parsed: datetime | None = None) -> str | None:
+    """`value` in the contract's form; vendor strings already in it pass through without re-formatting."""
+    if isinstance(value, str) and _CANONICAL.fullmatch(value):
+        return value
+    return iso(parsed if parsed is not None else parse_ts(value))
 
 
 def file_stamp(window_end: datetime) -> str:

@@ -40,7 +40,7 @@ from kada_dagster.core.source import (
     NormaliseContext,
     RawPartition,
 )
-from kada_dagster.core.timeutil import iso, parse_ts
+from kada_dagster.core.timeutil import iso, iso_ts, parse_ts
 from kada_dagster.hightouch.records import (
     HtDestination,
     HtModel,
@@ -396,7 +396,8 @@ class _HightouchTables(ExtractTables):
                 continue
             native = run.get("status")
             status = RUN_STATUS.get(str(native).lower()) if isinstance(native, str) else None
-            started, finished = parse_ts(run.get("startedAt")), parse_ts(run.get("finishedAt"))
+            started_raw, finished_raw = run.get("startedAt"), run.get("finishedAt")
+            started, finished = parse_ts(started_raw), parse_ts(finished_raw)
             error = run.get("error") if isinstance(run.get("error"), str) else None
             if status is None:
                 status = "RUNNING" if finished is None else ("FAILED" if error else "WARNING")
@@ -409,8 +410,8 @@ class _HightouchTables(ExtractTables):
                 "event_type": "sync_run",
                 "status": status,
                 "native_status": native if isinstance(native, str) else None,
-                "started_at": iso(started),
-                "finished_at": iso(finished),
+                "started_at": iso_ts(started_raw, started) if started else None,
+                "finished_at": iso_ts(finished_raw, finished) if finished else None,
                 "duration_seconds": duration_seconds(started, finished),
                 "rows_added": successful.get("addedCount"),
                 "rows_changed": successful.get("changedCount"),
@@ -426,7 +427,11 @@ class _HightouchTables(ExtractTables):
 def _counts(value: Any) -> dict[str, int | None]:
     if not isinstance(value, Mapping):
         return {}
-    return {k: as_int(value.get(k)) for k in ("addedCount", "changedCount", "removedCount")}
+    out: dict[str, int | None] = {}
+    for key in ("addedCount", "changedCount", "removedCount"):
+        count = value.get(key)
+        out[key] = count if type(count) is int else as_int(count)
+    return out
 
 
 def _dbt_sql(model: HtModel) -> str | None:

@@ -112,14 +112,16 @@ class TableBuilder:
         self.chunk_rows = chunk_rows
         self._names = self.schema.names
         self._columns: dict[str, list[Any]] = {n: [] for n in self._names}
+        self._bound = list(self._columns.items())
         self._batches: list[pa.RecordBatch] = []
         self.rows = 0
 
     def add(self, row: Mapping[str, Any]) -> None:
-        for name in self._names:
-            self._columns[name].append(row.get(name))
+        get = row.get
+        for name, column in self._bound:
+            column.append(get(name))
         self.rows += 1
-        if len(self._columns[self._names[0]]) >= self.chunk_rows:
+        if len(self._bound[0][1]) >= self.chunk_rows:
             self._flush()
 
     def extend(self, rows: Iterable[Mapping[str, Any]]) -> None:
@@ -132,6 +134,7 @@ class TableBuilder:
         arrays = [pa.array(self._columns[f.name], type=f.type) for f in self.schema]
         self._batches.append(pa.RecordBatch.from_arrays(arrays, schema=self.schema))
         self._columns = {n: [] for n in self._names}
+        self._bound = list(self._columns.items())
 
     def build(self, sort_by: list[tuple[str, str]] | None = None) -> pa.Table:
         self._flush()
