@@ -87,7 +87,7 @@ class _FailClearly:
 
 def _md_table(rows: Sequence[dict[str, Any]], columns: Sequence[str], limit: int = 10) -> str:
     def cell(value: Any) -> str:
-        text = "" if value is None else str(value)
+        text = "" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
         text = text.replace("|", "\\|").replace("\n", " ")
         return text if len(text) <= 80 else text[:77] + "..."
 
