@@ -21,6 +21,7 @@ databaselog: each model's `source_query` (masked when `mask`). Python transforma
 
 from __future__ import annotations
 
+from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
@@ -142,7 +143,7 @@ class HevoSource(core.CollectorSource):
 
 
 # --- fetch ----------------------------------------------------------------------------------------
-class _Fetch:
+class _Fetch(ABC):
     """What both flavours fetch the same way: pipeline lists, details only where needed, objects."""
 
     def __init__(self, client: Any, ctx: core.FetchContext, events: core.EventRouter) -> None:
@@ -182,8 +183,9 @@ class _Fetch:
         return [{**r, PIPELINE_KEY: pipeline_id}
                 for r in redacted_objects(SOURCE_TYPE, "pipeline_objects", records, self.problems)]
 
+    @abstractmethod
     def run(self) -> dict[str, list[Any]]:
-        raise NotImplementedError
+        """Reads what this flavour's output uses; returns redacted metadata collections."""
 
 
 def _pipeline_ids(pipelines: list[dict[str, Any]]) -> list[str]:
