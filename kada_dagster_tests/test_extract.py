@@ -16,7 +16,12 @@ import pytest
 from kada_dagster.core.checks import contract_check, linkage_endpoints_check
 from kada_dagster.core.extract.masking import mask_sql, mask_text
 from kada_dagster.core.extract.redaction import REDACTED, is_secret_key, redact
-from kada_dagster.core.extract.references import resolve_reference, split_table_name, tables_in_sql
+from kada_dagster.core.extract.references import (
+    fold_identifier,
+    resolve_reference,
+    split_table_name,
+    tables_in_sql,
+)
 from kada_dagster.core.extract.schema import KINDS, SCHEMAS, TableBuilder, empty_table
 from kada_dagster.core.extract.writer import stage_file_set, write_csv
 
@@ -90,8 +95,25 @@ def test_references_mapping_snowflake_and_unmapped() -> None:
 
 def test_tables_in_sql_skips_ctes_and_qualifies() -> None:
     tables = tables_in_sql(SQL, "snowflake", "DB", "PUBLIC")
-    assert {(t.database, t.schema, t.name) for t in tables} == {("DB", "raw", "orders"), ("analytics", "public", "customers")}
+    # Snowflake stores unquoted identifiers upper case (contract v2): the SQL's spelling is folded.
+    assert {(t.database, t.schema, t.name) for t in tables} == {("DB", "RAW", "ORDERS"), ("ANALYTICS", "PUBLIC", "CUSTOMERS")}
     assert split_table_name("analytics.customers", "DB", "PUBLIC").schema == "analytics"
+    assert tuple(vars(split_table_name("analytics.customers", "db", "public", "snowflake")).values()) == ("DB", "ANALYTICS", "CUSTOMERS")
+
+
+def test_identifiers_are_spelled_as_the_warehouse_stores_them() -> None:
+    assert fold_identifier("Orders", "SNOWFLAKE") == "ORDERS"
+    assert fold_identifier("Orders", "postgres") == "orders" == fold_identifier("Orders", "Redshift")
+    assert fold_identifier("Orders", "bigquery") == "Orders" == fold_identifier("Orders", "MYSQL")
+    assert fold_identifier("Orders", "snowflake", quoted=True) == "Orders"
+    sql = 'select * from "MixedCase"."Tbl" join raw.orders o on true join "lower_q" on true'
+    assert {(t.schema, t.name) for t in tables_in_sql(sql, "snowflake", "db", "public")} == {
+        ("MixedCase", "Tbl"), ("RAW", "ORDERS"), ("PUBLIC", "lower_q")}
+    assert {(t.schema, t.name) for t in tables_in_sql(sql, "postgres", "db", "Public")} == {
+        ("MixedCase", "Tbl"), ("raw", "orders"), ("public", "lower_q")}
+    assert tuple(vars(split_table_name('"Sales"."Orders"', "db", "s", "snowflake")).values()) == ("DB", "Sales", "Orders")
+    ref = resolve_reference("SF", "snowflake", {"account": "ab1", "database": "prod", "schema": "raw"}, {})
+    assert (ref.database, ref.schema) == ("PROD", "RAW")
 
 
 def _events(n: int) -> pa.Table:

@@ -80,16 +80,16 @@ def resolve_reference(
 ) -> Reference:
     """The K reference of a data source named `name` of type `source_type`."""
     config = config if isinstance(config, Mapping) else {}
-    schema = _first(config, _SCHEMA_KEYS)
+    schema = fold_identifier(_first(config, _SCHEMA_KEYS), source_type)
     entry = mapping.get(name or "") if name else None
     if entry is not None:
         return Reference(
             host=entry.get("host", ""),
-            database=entry.get("database", "") or _first(config, _DATABASE_KEYS),
-            schema=entry.get("schema", "") or schema,
+            database=fold_identifier(entry.get("database", "") or _first(config, _DATABASE_KEYS), source_type),
+            schema=fold_identifier(entry.get("schema", ""), source_type) or schema,
             mapped=True,
         )
-    database = _first(config, _DATABASE_KEYS)
+    database = fold_identifier(_first(config, _DATABASE_KEYS), source_type)
     if is_snowflake(source_type):
         host = snowflake_host(config)
         return Reference(host=host, database=database, schema=schema, mapped=bool(host and database))
@@ -100,14 +100,47 @@ def resolve_reference(
     return Reference(host=host, database=database, schema=schema, mapped=False)
 
 
-def split_table_name(name: str, default_database: str, default_schema: str) -> TableName:
-    """`db.schema.table`, `schema.table` or `table`, filled from the defaults."""
-    parts = [p.strip().strip('"`[]') for p in name.split(".") if p.strip()]
+# Contract v2, section 3: warehouse identifiers are written as the warehouse stores them. Unquoted
+# identifiers fold to upper case in Snowflake and to lower case in PostgreSQL and Redshift; quoted ones,
+# and every identifier of the other platforms (BigQuery, MySQL, SQL Server, ...), stay as written.
+_UPPER_FOLDING = frozenset({"snowflake"})
+_LOWER_FOLDING = frozenset({"postgres", "redshift"})
+
+
+def fold_identifier(name: str, platform: str | None, quoted: bool = False) -> str:
+    """`name` as the warehouse `platform` (a tool's source/destination type) stores it."""
+    if quoted or not name:
+        return name
+    dialect = dialect_for(platform)
+    if dialect in _UPPER_FOLDING:
+        return name.upper()
+    if dialect in _LOWER_FOLDING:
+        return name.lower()
+    return name
+
+
+def _name_part(part: str, platform: str | None) -> str:
+    """One dotted part of a table name: quoted parts keep their spelling, bare ones fold."""
+    part = part.strip()
+    if len(part) >= 2 and part[0] == part[-1] and part[0] in '"`':
+        return part[1:-1]
+    if len(part) >= 2 and part[0] == "[" and part[-1] == "]":
+        return part[1:-1]
+    return fold_identifier(part, platform)
+
+
+def split_table_name(name: str, default_database: str, default_schema: str,
+                     platform: str | None = None) -> TableName:
+    """`db.schema.table`, `schema.table` or `table`, filled from the defaults and folded as `platform`
+    stores unquoted identifiers (the defaults are folded too)."""
+    parts = [_name_part(p, platform) for p in name.split(".") if p.strip()]
+    database = fold_identifier(default_database, platform)
+    schema = fold_identifier(default_schema, platform)
     if len(parts) >= 3:
         return TableName(parts[-3], parts[-2], parts[-1])
     if len(parts) == 2:
-        return TableName(default_database, parts[0], parts[1])
-    return TableName(default_database, default_schema, parts[0] if parts else name)
+        return TableName(database, parts[0], parts[1])
+    return TableName(database, schema, parts[0] if parts else name)
 
 
 class SqlParseError(ValueError):
@@ -116,6 +149,8 @@ class SqlParseError(ValueError):
 
 def tables_in_sql(sql: str, source_type: str | None, default_database: str, default_schema: str) -> list[TableName]:
     """Tables a query reads, parsed with sqlglot in the source's dialect; CTE names are not tables.
+
+    Names are folded as the warehouse stores them (quoted identifiers as written, defaults as unquoted).
 
     Raises SqlParseError when the SQL cannot be parsed, so the caller can count and report it.
     """
@@ -138,9 +173,18 @@ def tables_in_sql(sql: str, source_type: str | None, default_database: str, defa
             if not table.db and not table.catalog and table.name.lower() in cte_names:
                 continue
             ref = TableName(
-                table.catalog or default_database,
-                table.db or default_schema,
-                table.name,
+                _sql_part(table.args.get("catalog"), default_database, source_type),
+                _sql_part(table.args.get("db"), default_schema, source_type),
+                _sql_part(table.this, "", source_type),
             )
-            found[(ref.database.lower(), ref.schema.lower(), ref.name.lower())] = ref
-    return sorted(found.values(), key=lambda t: (t.database.lower(), t.schema.lower(), t.name.lower()))
+            found[(ref.database, ref.schema, ref.name)] = ref
+    return sorted(found.values(), key=lambda t: (t.database, t.schema, t.name))
+
+
+def _sql_part(node: Any, default: str, platform: str | None) -> str:
+    """A table-name part from sqlglot (an Identifier, with its `quoted` flag), or the folded default."""
+    if isinstance(node, exp.Identifier) and node.name:
+        return fold_identifier(node.name, platform, quoted=bool(node.args.get("quoted")))
+    if isinstance(node, exp.Expression) and node.name:
+        return fold_identifier(node.name, platform)
+    return fold_identifier(default, platform)

@@ -139,3 +139,65 @@ def as_int(value: Any) -> int | None:
         return int(float(value))
     except (TypeError, ValueError):
         return None
+
+
+def event_row(
+    *,
+    event_id: str,
+    object_id: str,
+    event_type: str,
+    status: str,
+    native_status: Any = None,
+    started_at: str | None = None,
+    finished_at: str | None = None,
+    duration_seconds: float | None = None,
+    rows_added: int | None = None,
+    rows_changed: int | None = None,
+    rows_removed: int | None = None,
+    rows_failed: int | None = None,
+    rows_total: int | None = None,
+    error_message: str | None = None,
+    properties: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
+    """One events row (contract section 3). A count the API does not report stays None (empty in the
+    CSV), never 0; `status` is `UNKNOWN` where the API does not report the outcome."""
+    return {
+        "event_id": event_id,
+        "object_id": object_id,
+        "event_type": event_type,
+        "status": status,
+        "native_status": text_or_none(native_status),
+        "started_at": started_at,
+        "finished_at": finished_at,
+        "duration_seconds": duration_seconds,
+        "rows_added": rows_added,
+        "rows_changed": rows_changed,
+        "rows_removed": rows_removed,
+        "rows_failed": rows_failed,
+        "rows_total": rows_total,
+        "error_message": text_or_none(error_message),
+        "properties": compact_json(properties),
+    }
+
+
+def databaselog_row(
+    *,
+    log_id: str,
+    object_id: str,
+    reference: Reference | None,
+    query_type: str,
+    query_text: str | None,
+    captured_at: str | None,
+    schema: str | None = None,
+) -> dict[str, Any]:
+    """One databaselog row: a SQL text the tool runs against the warehouse `reference` points at."""
+    return {
+        "log_id": log_id,
+        "object_id": object_id,
+        "host": text_or_none(reference.host) if reference else None,
+        "database": text_or_none(reference.database) if reference else None,
+        "schema": text_or_none(schema if schema is not None else (reference.schema if reference else None)),
+        "query_type": query_type,
+        "query_text": query_text,
+        "captured_at": captured_at,
+    }

@@ -11,7 +11,7 @@ from typing import Any
 
 import pyarrow as pa
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 STRING = pa.string()
 INT = pa.int64()
@@ -100,7 +100,7 @@ ID_COLUMNS: dict[str, str | None] = {
     "databaselog": "log_id",
 }
 
-EVENT_STATUSES = frozenset({"SUCCESS", "WARNING", "FAILED", "RUNNING", "QUEUED", "CANCELLED", "SKIPPED"})
+EVENT_STATUSES = frozenset({"SUCCESS", "WARNING", "FAILED", "RUNNING", "QUEUED", "CANCELLED", "SKIPPED", "UNKNOWN"})
 
 
 class TableBuilder:
