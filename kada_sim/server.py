@@ -187,6 +187,11 @@ class SimOptions:
     record_requests: bool = False
     host: str = "127.0.0.1"
     port: int = 0
+    profile: str = "kada"
+    """What the simulator serves: ``kada`` (our own, richest assumptions), ``documented`` (only fields and
+    behaviours the reference marks OFFICIAL or 3P, in their documented shapes) or one of the vendor's
+    ``documented-<variant>`` profiles (one per UNCONFIRMED alternative). Each vendor lists its own in
+    ``PROFILES``; an unknown name is refused when the simulator is built."""
 
 
 @dataclass
