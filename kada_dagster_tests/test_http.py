@@ -7,7 +7,13 @@ from collections.abc import Iterator
 
 import pytest
 
-from kada_dagster.core.http import ApiError, AuthError, MalformedResponseError, NotFoundError
+from kada_dagster.core.http import (
+    ApiError,
+    AuthError,
+    MalformedResponseError,
+    NotFoundError,
+    RetriesExhaustedError,
+)
 from kada_dagster.core.settings import SettingsError
 from kada_dagster_tests.ht_helpers import END, hightouch_resource
 from kada_sim.hightouch import HightouchSimConfig, HightouchSimulator
@@ -77,8 +83,11 @@ def test_persistently_malformed_json_fails_naming_the_endpoint(make_sim) -> None
     sim, url = make_sim()
     sim.inject_fault("/models", "malformed", 10)
     client = hightouch_resource(url, sim.config.token).get_client()
-    with pytest.raises(MalformedResponseError, match="GET models: the response is not valid JSON"):
+    with pytest.raises(RetriesExhaustedError, match="GET models still failing after 3 attempts") as caught:
         client.list_models()
+    assert isinstance(caught.value.last, MalformedResponseError)  # the type, not the wording, says why
+    assert "not valid JSON" in str(caught.value)
+    assert endpoint_count(sim, "GET /models") == 3  # 1 + malformed_retries (2)
 
 
 def test_401_is_not_retried_and_names_the_token_setting(make_sim) -> None:
@@ -153,3 +162,41 @@ def test_connection_reset_is_retried(make_sim) -> None:
     sim.inject_fault("/destinations", "reset", 1)
     client = hightouch_resource(url, sim.config.token).get_client()
     assert len(client.list_destinations()) == len(sim.destinations())
+
+
+@pytest.mark.parametrize("fault", ["empty_200", "string_200", "malformed"])
+def test_a_bad_200_on_a_list_page_is_retried_never_read_as_an_empty_page(make_sim, fault: str) -> None:
+    sim, url = make_sim(n_sources=30)
+    sim.inject_fault("/sources", fault, 1)
+    client = hightouch_resource(url, sim.config.token).get_client()
+    sources = client.list_sources()
+    assert len(sources) == 30  # nothing lost: the bad answer was sent again
+    assert client.stats.malformed == 1 and client.stats.retries == 1
+
+
+def test_a_bad_200_that_persists_fails_naming_the_endpoint_and_the_shape(make_sim) -> None:
+    sim, url = make_sim()
+    sim.inject_fault("/sources", "string_200", 10)
+    client = hightouch_resource(url, sim.config.token).get_client()
+    with pytest.raises(RetriesExhaustedError, match=r"GET sources still failing.*'data' list \(got a str\)"):
+        client.list_sources()
+
+
+def test_a_proxy_html_502_is_retried_and_its_page_never_reaches_the_message(make_sim) -> None:
+    sim, url = make_sim()
+    sim.inject_fault("/models", "html_502", 10)
+    client = hightouch_resource(url, sim.config.token, max_retries=1).get_client()
+    with pytest.raises(RetriesExhaustedError, match=r"last: HTTP 502") as caught:
+        client.list_models()
+    assert "<html" not in str(caught.value) and endpoint_count(sim, "GET /models") == 2
+
+
+def test_retry_after_is_honoured_when_a_server_sends_it(make_sim) -> None:
+    sim, url = make_sim()
+    sim.inject_fault("/destinations", "retry_after_503", 1)
+    # The backoff alone would wait 0.01 s; the server asked for 1 s.
+    client = hightouch_resource(url, sim.config.token, backoff_base_seconds=0.01).get_client()
+    began = time.monotonic()
+    client.list_destinations()
+    assert time.monotonic() - began >= 0.95
+    assert client.stats.server_errors == 1 and client.stats.retries == 1

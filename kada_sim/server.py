@@ -47,7 +47,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-FAULT_KINDS = ("500", "502", "503", "malformed", "timeout", "reset", "404")
+FAULT_KINDS = ("500", "502", "503", "malformed", "timeout", "reset", "404",
+               "empty_200", "string_200", "html_502", "retry_after_503")
+"""``empty_200``: a 200 with no body; ``string_200``: a 200 whose body is a JSON string where an object
+belongs; ``html_502``: a proxy's HTML error page; ``retry_after_503``: a 503 with ``Retry-After: 1``."""
 """Kinds accepted by :meth:`SimulatorBase.inject_fault`."""
 
 SECRET_MARKER = "SIMSECRET"
@@ -648,6 +651,8 @@ class SimulatorBase:
             return self._server_error(int(fault))
         if fault == "404":
             return self._not_found(req)
+        if fault in _PROXY_FAULTS:
+            return _PROXY_FAULTS[fault]
         resp = self._route(req, route, params)
         if fault == "malformed":
             body = resp.body
@@ -691,6 +696,17 @@ class SimulatorBase:
             sock.close()
         except OSError:
             pass
+
+
+_PROXY_PAGE = (b"<html><head><title>502 Bad Gateway</title></head><body><center><h1>502 Bad Gateway</h1>"
+               b"</center><hr><center>nginx</center></body></html>")
+_PROXY_FAULTS = {
+    "empty_200": Response(200, b"", content_type="application/json"),
+    "string_200": Response(200, b'"OK"', content_type="application/json"),
+    "html_502": Response(502, _PROXY_PAGE, content_type="text/html"),
+    "retry_after_503": Response(503, b'{"message": "Service Unavailable"}', content_type="application/json",
+                                headers=(("Retry-After", "1"),)),
+}
 
 
 class HistorySimulator(SimulatorBase):

@@ -7,6 +7,7 @@ under rate limits, flaky networks and malformed answers.
 
 from __future__ import annotations
 
+import email.utils
 import json
 import logging
 import random
@@ -16,6 +17,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from typing import Any, Protocol, TypeVar
 
 import requests
@@ -25,9 +27,6 @@ log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 R = TypeVar("R")
-
-RETRYABLE_STATUS = frozenset({429, 500, 502, 503, 504})
-
 
 class ApiError(Exception):
     """A vendor API call failed in a way the caller should report; the message never holds a secret."""
@@ -46,8 +45,46 @@ class NotFoundError(ApiError):
     """404 on a referenced object: callers log, count and skip it."""
 
 
-class MalformedResponseError(ApiError):
-    """The server answered 2xx with a body that is not the JSON we expect (after retries)."""
+class ClientError(ApiError):
+    """Another 4xx: the request itself is wrong (a bad parameter), so sending it again cannot help."""
+
+
+class TransientError(ApiError):
+    """A failure worth sending the same request again for; the retry policy decides how often."""
+
+
+class TransientStatusError(TransientError):
+    """An HTTP status the retry policy lists as transient; `retry_after` is the server's Retry-After."""
+
+    def __init__(self, message: str, *, status: int, path: str | None = None,
+                 retry_after: float | None = None) -> None:
+        super().__init__(message, status=status, path=path)
+        self.retry_after = retry_after
+
+
+class RateLimitedError(TransientStatusError):
+    """429: the vendor's window is full; every caller of the client holds back."""
+
+
+class ServerError(TransientStatusError):
+    """5xx (or another status the policy lists as transient)."""
+
+
+class ConnectionFailedError(TransientError):
+    """The connection broke, was refused or timed out before a whole response arrived."""
+
+
+class MalformedResponseError(TransientError):
+    """A 2xx whose body is not what the endpoint answers: empty, not JSON, truncated, or JSON of the
+    wrong shape (a proxy's page, a cut-off body). Retried; never read as an empty page."""
+
+
+class RetriesExhaustedError(ApiError):
+    """A transient failure that outlasted the retry policy; `last` is the final one."""
+
+    def __init__(self, message: str, last: TransientError) -> None:
+        super().__init__(message, status=last.status, path=last.path)
+        self.last = last
 
 
 class SlidingWindowRateLimiter:
@@ -105,18 +142,33 @@ class SlidingWindowRateLimiter:
             self._paused_until = max(self._paused_until, time.monotonic() + seconds)
 
 
-@dataclass
+@dataclass(frozen=True)
 class RetryPolicy:
-    """Exponential backoff with full jitter, on 429, 5xx, connection errors and timeouts only."""
+    """What is retried, how often and how long to wait: data, so each vendor states its own.
+
+    Exponential backoff with full jitter between `base_delay` and `max_delay`; a server's Retry-After
+    wins (capped at `max_retry_after`) when it sends one. Malformed bodies get their own, smaller budget:
+    a proxy that keeps answering garbage should fail the run soon, naming the endpoint.
+    """
 
     max_retries: int = 5
     base_delay: float = 0.5
     max_delay: float = 30.0
     malformed_retries: int = 2
+    transient_statuses: frozenset[int] = frozenset({429, 500, 502, 503, 504})
+    max_retry_after: float = 120.0
 
-    def delay(self, attempt: int, rng: random.Random) -> float:
+    def delay(self, attempt: int, rng: random.Random, retry_after: float | None = None) -> float:
+        if retry_after is not None and retry_after >= 0:
+            return min(retry_after, self.max_retry_after)
         cap = min(self.max_delay, self.base_delay * (2**attempt))
         return rng.uniform(cap / 2, cap)
+
+    def allows(self, error: TransientError, attempt: int, malformed: int) -> bool:
+        """Whether the request may be sent again after `attempt` retries (`malformed` of them bad bodies)."""
+        if isinstance(error, MalformedResponseError) and malformed > self.malformed_retries:
+            return False
+        return attempt < self.max_retries
 
 
 @dataclass
@@ -162,14 +214,27 @@ class Paginator(Protocol):
     def next_params(self, body: Any, params: dict[str, Any], items: list[Any]) -> dict[str, Any] | None: ...
 
 
-def _body_items(body: Any, path: str, key: str = "data") -> list[Any]:
+NO_CONTENT: dict[str, Any] = {"data": []}
+"""What a 204 reads as: Hevo documents 204 for a GET with no data (OFFICIAL, hevo-api §5)."""
+
+
+def data_items(body: Any, path: str, key: str = "data") -> list[Any]:
+    """The `key` list of a list page. Anything else (no such key, a string, a proxy's page) is a malformed
+    response, never an empty page: an empty page would silently end the list."""
     if isinstance(body, Mapping):
-        data = body.get(key)
+        data = body.get(key, _MISSING)
         if isinstance(data, list):
             return data
         if data is None:
             return []
-    raise MalformedResponseError(f"GET {path}: expected an object with a '{key}' list, got {type(body).__name__}", path=path)
+        what = f"'{key}' missing" if data is _MISSING else f"'{key}' is a {type(data).__name__}"
+    else:
+        what = f"got a {type(body).__name__}"
+    raise MalformedResponseError(f"GET {path}: expected an object with a '{key}' list ({what})", path=path)
+
+
+_MISSING = object()
+_body_items = data_items
 
 
 @dataclass
@@ -242,13 +307,6 @@ def endpoint_template(path: str) -> str:
     return "/".join(parts)
 
 
-@dataclass(frozen=True)
-class _Body:
-    """A decoded JSON body (wrapped so it cannot be mistaken for a problem string)."""
-
-    value: Any
-
-
 class HttpClient:
     """A session-backed JSON GET client shared by the vendor clients.
 
@@ -269,7 +327,6 @@ class HttpClient:
         service_name: str = "API",
         max_workers: int = 8,
         logger: logging.Logger | None = None,
-        seed: int | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.timeout = timeout
@@ -280,7 +337,7 @@ class HttpClient:
         self.max_workers = max(1, max_workers)
         self.log = logger or log
         self.stats = RequestStats()
-        self._rng = random.Random(seed)
+        self._rng = random.Random()
         self._session = requests.Session()
         adapter = HTTPAdapter(pool_connections=4, pool_maxsize=self.max_workers + 2, max_retries=0)
         self._session.mount("http://", adapter)
@@ -294,43 +351,43 @@ class HttpClient:
     def close(self) -> None:
         self._session.close()
 
-    def get(self, path: str, params: Mapping[str, Any] | None = None) -> Any:
-        """GET `path` and return the decoded JSON body, retrying what is worth retrying."""
+    def get(self, path: str, params: Mapping[str, Any] | None = None,
+            validate: Callable[[Any], object] | None = None) -> Any:
+        """GET `path` and return the decoded JSON body, retrying what the policy calls transient.
+
+        `validate` checks the body's shape for the endpoint; a MalformedResponseError it raises is
+        retried like a body that is not JSON at all.
+        """
         url = f"{self.base_url}/{path.lstrip('/')}"
         endpoint = f"GET {endpoint_template('/' + path.lstrip('/'))}"
-        attempt = 0
-        malformed = 0
+        attempt = malformed = 0
         while True:
-            problem = self._attempt(path, url, params, endpoint)
-            if not isinstance(problem, str):
-                return problem.value
-            if problem == "malformed JSON":
-                malformed += 1
-                if malformed > self.retry.malformed_retries:
-                    raise MalformedResponseError(
-                        f"{self.service_name} GET {path}: the response is not valid JSON "
-                        f"(after {malformed} attempts)",
-                        path=path,
-                    )
-            if attempt >= self.retry.max_retries:
-                raise ApiError(
-                    f"{self.service_name} GET {path} still failing after {attempt + 1} attempts "
-                    f"(last: {problem}); the server at {self.base_url} may be down or overloaded",
-                    path=path,
-                )
-            delay = self.retry.delay(attempt, self._rng)
-            if problem == "HTTP 429" and self.rate_limiter is not None:
-                self.rate_limiter.pause(delay)
-            attempt += 1
-            self.stats.count("retries")
-            self.log.warning(
-                "%s GET %s: %s; retry %d/%d in %.2fs",
-                self.service_name, path, problem, attempt, self.retry.max_retries, delay,
-            )
-            time.sleep(delay)
+            try:
+                body = self._attempt(path, url, params, endpoint)
+                if validate is not None:
+                    validate(body)
+                return body
+            except TransientError as error:
+                if isinstance(error, MalformedResponseError):
+                    malformed += 1
+                    self.stats.count("malformed")
+                if not self.retry.allows(error, attempt, malformed):
+                    raise RetriesExhaustedError(
+                        f"{self.service_name} GET {path} still failing after {attempt + 1} attempts "
+                        f"(last: {error}); the server at {self.base_url} may be down, overloaded or "
+                        "behind a proxy that answers for it", error) from None
+                retry_after = error.retry_after if isinstance(error, TransientStatusError) else None
+                delay = self.retry.delay(attempt, self._rng, retry_after)
+                if isinstance(error, RateLimitedError) and self.rate_limiter is not None:
+                    self.rate_limiter.pause(delay)
+                attempt += 1
+                self.stats.count("retries")
+                self.log.warning("%s GET %s: %s; retry %d/%d in %.2fs", self.service_name, path, error,
+                                 attempt, self.retry.max_retries, delay)
+                time.sleep(delay)
 
-    def _attempt(self, path: str, url: str, params: Mapping[str, Any] | None, endpoint: str) -> _Body | str:
-        """One request: the decoded body, or a short description of a retryable problem."""
+    def _attempt(self, path: str, url: str, params: Mapping[str, Any] | None, endpoint: str) -> Any:
+        """One request: the decoded body, or the typed error that classifies the response."""
         slot = self.rate_limiter.acquire() if self.rate_limiter is not None else None
         self.stats.count("requests", endpoint)
         try:
@@ -338,19 +395,28 @@ class HttpClient:
             content = response.content  # read the whole body while the slot is held
         except (requests.ConnectionError, requests.Timeout) as exc:
             self.stats.count("connection_errors")
-            return type(exc).__name__
+            raise ConnectionFailedError(f"{type(exc).__name__}", path=path) from None
         finally:
             if slot is not None and self.rate_limiter is not None:
                 self.rate_limiter.release(slot)
+        return self._classify(response, content, path)
+
+    def _classify(self, response: requests.Response, content: bytes, path: str) -> Any:
         status = response.status_code
+        if status in self.retry.transient_statuses:
+            self.stats.count("rate_limited" if status == 429 else "server_errors")
+            kind = RateLimitedError if status == 429 else ServerError
+            raise kind(f"HTTP {status}", status=status, path=path, retry_after=_retry_after(response))
+        if status == 204:
+            return dict(NO_CONTENT)
         if 200 <= status < 300:
-            if status == 204 or not content:
-                return _Body({})
+            if not content.strip():
+                raise MalformedResponseError(f"HTTP {status} with an empty body", status=status, path=path)
             try:
-                return _Body(response.json())
+                return response.json()
             except ValueError:
-                self.stats.count("malformed")
-                return "malformed JSON"
+                raise MalformedResponseError(f"HTTP {status} with a body that is not valid JSON"
+                                             f"{_content_hint(response)}", status=status, path=path) from None
         if status in (401, 403):
             raise AuthError(
                 f"{self.service_name} rejected the credentials (HTTP {status} on GET {path}): "
@@ -361,14 +427,8 @@ class HttpClient:
         if status == 404:
             self.stats.count("not_found")
             raise NotFoundError(f"{self.service_name} GET {path}: not found (404)", status=status, path=path)
-        if status not in RETRYABLE_STATUS:
-            raise ApiError(
-                f"{self.service_name} GET {path} failed with HTTP {status}: {_error_text(response)}",
-                status=status,
-                path=path,
-            )
-        self.stats.count("rate_limited" if status == 429 else "server_errors")
-        return f"HTTP {status}"
+        raise ClientError(f"{self.service_name} GET {path} failed with HTTP {status}: {_error_text(response)}",
+                          status=status, path=path)
 
     def iter_pages(
         self, path: str, paginator: Paginator, params: Mapping[str, Any] | None = None, max_pages: int = 100_000
@@ -376,7 +436,7 @@ class HttpClient:
         """Yields each page's items; the paginator decides when to stop."""
         page_params = {**paginator.first_params(), **(params or {})}
         for _ in range(max_pages):
-            body = self.get(path, page_params)
+            body = self.get(path, page_params, validate=lambda b: paginator.items(b, path))
             items = paginator.items(body, path)
             if items:
                 yield items
@@ -402,6 +462,30 @@ class HttpClient:
             return list(pool.map(fn, items))
 
 
+def _retry_after(response: requests.Response) -> float | None:
+    """Retry-After in seconds (delta-seconds or an HTTP date), or None when absent or unreadable."""
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    return max(0.0, (when - datetime.now(timezone.utc)).total_seconds())
+
+
+def _content_hint(response: requests.Response) -> str:
+    """A short word on what came instead of JSON (a proxy's HTML page says so); never the body itself."""
+    kind = response.headers.get("Content-Type", "").split(";")[0].strip()
+    return f" (Content-Type {kind})" if kind else ""
+
+
 def _error_text(response: requests.Response, limit: int = 300) -> str:
     """The server's own error message, short; bodies are vendor text, never our credentials."""
     try:
@@ -414,26 +498,6 @@ def _error_text(response: requests.Response, limit: int = 300) -> str:
     return str(body)[:limit]
 
 
-class _ContextLogAdapter(logging.Logger):
-    """Sends the HTTP layer's records to Dagster's `context.log` (warnings and up; the rest as debug)."""
-
-    def __init__(self, target: Any) -> None:
-        super().__init__("kada_dagster.http")
-        self._target = target
-
-    def _log(self, level: int, msg: object, args: Any, exc_info: Any = None, extra: Any = None,
-             stack_info: bool = False, stacklevel: int = 1) -> None:
-        text = str(msg) % args if args else str(msg)
-        if level >= logging.WARNING:
-            self._target.warning(text)
-        else:
-            self._target.debug(text)
-
-
 def as_logger(target: Any) -> logging.Logger:
-    """A stdlib logger for `target`: itself, an adapter over a Dagster log manager, or ours."""
-    if target is None:
-        return log
-    if isinstance(target, logging.Logger):
-        return target
-    return _ContextLogAdapter(target)
+    """A stdlib logger for `target` (Dagster's `context.log` is one), or ours."""
+    return target if isinstance(target, logging.Logger) else log

@@ -7,6 +7,7 @@ base resource carries only where a credential comes from (a KADA JSON path, an e
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import os
 from typing import Any, ClassVar
@@ -24,6 +25,8 @@ class VendorResource(dg.ConfigurableResource):
     """Settings common to every collector instance; `None` means 'from the KADA JSON or env'."""
 
     profile: ClassVar[SourceProfile]
+    retry_policy: ClassVar[RetryPolicy] = RetryPolicy()
+    """The vendor's retry policy as data; `max_retries` and `backoff_base_seconds` below tune it."""
 
     instance: str = Field(default="", description="Collector instance name (default: the source type).")
     config_file: str | None = Field(default=None, description="Path to the KADA collector config JSON.")
@@ -54,7 +57,8 @@ class VendorResource(dg.ConfigurableResource):
             auth=auth,
             headers=headers,
             timeout=settings.timeout,
-            retry=RetryPolicy(max_retries=self.max_retries, base_delay=self.backoff_base_seconds),
+            retry=dataclasses.replace(self.retry_policy, max_retries=self.max_retries,
+                                      base_delay=self.backoff_base_seconds),
             rate_limiter=SlidingWindowRateLimiter(self.rate_limit_requests, self.rate_limit_period_seconds,
                                                   margin=self.rate_limit_margin_seconds),
             credential_setting=credential_setting,
