@@ -29,7 +29,7 @@ from kada_dagster.core.checks import (
     linkage_endpoints_check,
     unmapped_sources_check,
 )
-from kada_dagster.core.extract.schema import KINDS
+from kada_dagster.core.extract.schema import COLUMN_DESCRIPTIONS, KINDS, SCHEMAS
 from kada_dagster.core.extract.writer import stage_file_set
 from kada_dagster.core.http import ApiError
 from kada_dagster.core.landing import LandingError, land_file_set
@@ -85,15 +85,50 @@ class _FailClearly:
         return False
 
 
-def _md_table(rows: Sequence[dict[str, Any]], columns: Sequence[str], limit: int = 10) -> str:
-    def cell(value: Any) -> str:
-        text = "" if value is None else str(value).lower() if isinstance(value, bool) else str(value)
-        text = text.replace("|", "\\|").replace("\n", " ")
-        return text if len(text) <= 80 else text[:77] + "..."
+def column_schema(kind: str) -> dg.TableSchema:
+    """The contract's columns of a K extract table, with their meaning: on the spec, so the UI shows them
+    before the first run."""
+    return dg.TableSchema(columns=[
+        dg.TableColumn(f.name, str(f.type), description=COLUMN_DESCRIPTIONS[kind][f.name]) for f in SCHEMAS[kind]])
 
-    lines = ["| " + " | ".join(columns) + " |", "|" + "---|" * len(columns)]
-    lines += ["| " + " | ".join(cell(r.get(c)) for c in columns) + " |" for r in rows[:limit]]
-    return "\n".join(lines)
+
+def _preview_value(value: Any) -> Any:
+    """A cell as the CSV shows it: booleans lower case, long text cut; numbers stay numbers."""
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, str) and len(value) > 120:
+        return value[:117] + "..."
+    return value
+
+
+def preview_table(rows: Sequence[dict[str, Any]], columns: Sequence[str]) -> dg.MetadataValue:
+    """Preview rows as table metadata, which the UI renders inline (markdown is cut off or hidden)."""
+    schema = dg.TableSchema(columns=[dg.TableColumn(c, "string") for c in columns])
+    records = [dg.TableRecord({c: ("" if (v := _preview_value(r.get(c))) is None else str(v)) for c in columns})
+               for r in rows]
+    return dg.MetadataValue.table(records=records, schema=schema)
+
+
+def sampled_rows(table: pa.Table, by: str, limit: int = 10) -> list[dict[str, Any]]:
+    """Up to `limit` rows taken round-robin across the values of `by`, so every kind of row shows."""
+    if not table.num_rows:
+        return []
+    groups: dict[Any, list[int]] = {}
+    for index, value in enumerate(table.column(by).to_pylist()):
+        bucket = groups.setdefault(value, [])
+        if len(bucket) < limit:
+            bucket.append(index)
+    picked: list[int] = []
+    while len(picked) < limit and any(groups.values()):
+        for value in sorted(groups, key=str):
+            if groups[value] and len(picked) < limit:
+                picked.append(groups[value].pop(0))
+    return table.take(sorted(picked)).to_pylist()
+
+
+def unresolved_counts(problems: ProblemLog) -> dict[str, int]:
+    """What the API did not say and was left empty or UNKNOWN (categories `<vendor>.unresolved.<reason>`)."""
+    return {k: v for k, v in sorted(problems.counts.items()) if ".unresolved." in k}
 
 
 _PREVIEW_COLUMNS = {
@@ -119,6 +154,8 @@ class TableSummary:
     """
 
     _COUNTED = {"metadata": "object_type", "linkages": "linkage_type", "events": "status", "databaselog": "query_type"}
+    _SAMPLED = {"metadata": "object_type", "linkages": "downstream_object_type", "events": "status",
+                "databaselog": "query_type"}
     _LABELS = {"metadata": "objects_by_type", "linkages": "edges_by_type", "events": "events_by_status",
                "databaselog": "queries_by_type"}
 
@@ -128,30 +165,25 @@ class TableSummary:
         self.counts: Counter[str] = Counter()
         self.unmapped_edges = 0
         self.preview: list[dict[str, Any]] = []
-        self.schema: pa.Schema | None = None
 
     def add(self, partition: str, table: pa.Table) -> None:
         self.rows_by_partition[partition] = table.num_rows
-        self.schema = table.schema
         if not table.num_rows:
             return
         self.counts.update(_value_counts(table, self._COUNTED[self.kind]))
         if self.kind == "linkages":
             self.unmapped_edges += int(table.num_rows - pc.sum(pc.cast(table.column("mapped"), pa.int64())).as_py())
-        self.preview = table.slice(0, 10).to_pylist()
+        self.preview = sampled_rows(table, self._SAMPLED[self.kind])
 
     def metadata(self, unmapped: list[dict[str, Any]]) -> dict[str, Any]:
         rows = sum(self.rows_by_partition.values())
         md: dict[str, Any] = {
             "dagster/row_count": dg.MetadataValue.int(rows),
             "rows_by_partition": dg.MetadataValue.json(self.rows_by_partition),
-            "preview": dg.MetadataValue.md(_md_table(self.preview, _PREVIEW_COLUMNS[self.kind])
-                                           if self.preview else "_no rows_"),
+            "preview": preview_table(self.preview, _PREVIEW_COLUMNS[self.kind]),
             self._LABELS[self.kind]: dg.MetadataValue.json(dict(sorted(self.counts.items()))),
+            "dagster/column_schema": column_schema(self.kind),
         }
-        if self.schema is not None:
-            md["dagster/column_schema"] = dg.TableSchema(
-                columns=[dg.TableColumn(f.name, str(f.type)) for f in self.schema])
         if self.kind == "linkages":
             md["unmapped_edges"] = dg.MetadataValue.int(self.unmapped_edges)
             names = sorted({f"{u.get('name')} ({u.get('type')}: {u.get('host') or '?'}/{u.get('database') or '?'})"
@@ -261,6 +293,10 @@ class CollectorAssets:
         totals = Counter[str]()
         for counts in per_partition.values():
             totals.update(counts)
+        context.log.info(f"{self.instance} raw for {len(windows)} partition(s): {sum(totals.values())} records "
+                         f"({', '.join(f'{n} {c}' for c, n in sorted(totals.items()))}) in {stats['requests']} "
+                         f"requests, {stats['retries']} retries, {stats['rate_limited_429']} 429s; "
+                         f"{problems.total} problem(s) counted")
         return dg.MaterializeResult(metadata={
             "objects_by_collection": dg.MetadataValue.json(dict(sorted(totals.items()))),
             "by_partition": dg.MetadataValue.json(per_partition),
@@ -290,18 +326,23 @@ class CollectorAssets:
                             "one parquet file per partition in intermediate storage.",
                 kinds={source.source_type, "parquet"},
                 group_name=self.instance,
+                metadata={"dagster/column_schema": column_schema(kind)},
             )
             for kind, key in self.table_keys.items()
         ]
+        # Checks carry the assets' partitions, so a failed day leaves the other days' results as they were.
+        partitioned = {"partitions_def": self.partitions_def}
         check_specs = [
-            dg.AssetCheckSpec("conforms_to_contract", asset=key, blocking=True,
+            dg.AssetCheckSpec("conforms_to_contract", asset=key, blocking=True, **partitioned,
                               description="Columns and order, non-null and unique ids, contract enumerations.")
             for key in self.table_keys.values()
         ] + [
             dg.AssetCheckSpec("linkage_endpoints_in_metadata", asset=self.table_keys["linkages"], blocking=True,
-                              description="Every linkage endpoint that is one of our objects exists in metadata."),
+                              description="Every linkage endpoint that is one of our objects exists in metadata.",
+                              **partitioned),
             dg.AssetCheckSpec("unmapped_sources", asset=self.table_keys["linkages"], blocking=False,
-                              description="Data sources without a `mapping` entry that K may not resolve (warning)."),
+                              description="Data sources without a `mapping` entry that K may not resolve (warning).",
+                              **partitioned),
         ]
         common = self._common()
         common.pop("group_name")
@@ -336,12 +377,18 @@ class CollectorAssets:
             for source in result.unmapped_sources:
                 unmapped[str(source.get("name"))] = source
         unmapped_outcome = unmapped_sources_check(list(unmapped.values()))
+        rows = ", ".join(f"{sum(summaries[k].rows_by_partition.values())} {k}" for k in KINDS)
+        unresolved = unresolved_counts(problems)
+        context.log.info(f"{self.instance} tables for {len(windows)} partition(s): {rows}; "
+                         f"{len(unmapped)} unmapped data source(s); {sum(unresolved.values())} value(s) the API "
+                         f"did not give (left empty/UNKNOWN); {problems.total} problem(s) counted")
         if problems.total:
             context.log.warning(f"normalisation tolerated {problems.total} problems: {dict(problems.counts)}")
         for kind, key in self.table_keys.items():
             md = summaries[kind].metadata(list(unmapped.values()))
             if kind == "metadata":
                 md["skipped_or_tolerated"] = dg.MetadataValue.json(problems.as_dict())
+                md["unresolved"] = dg.MetadataValue.json(unresolved)
             md["storage"] = dg.MetadataValue.path(str(store.base / self.instance / "tables"))
             yield dg.MaterializeResult(asset_key=key, metadata=md)
         for kind, key in self.table_keys.items():
@@ -404,7 +451,7 @@ class CollectorAssets:
         last = windows[-1].key
         return dg.MaterializeResult(metadata={
             "landing_directory": dg.MetadataValue.text(redact_url(landing.url_for(settings.landing_path))),
-            "files": dg.MetadataValue.md(_md_table(landed[last][:-1], ["name", "rows", "bytes", "sha256"])),
+            "files": preview_table(landed[last][:-1], ["name", "rows", "bytes", "sha256"]),
             "manifest": dg.MetadataValue.text(landed[last][-1]["name"]),
             "file_sets": dg.MetadataValue.int(len(windows)),
             "rows_by_kind": dg.MetadataValue.json(dict(rows_by_kind)),
