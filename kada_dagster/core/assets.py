@@ -215,6 +215,8 @@ class CollectorAssets:
         self.raw_key = dg.AssetKey([instance, "raw"])
         self.table_keys = {kind: dg.AssetKey([instance, kind]) for kind in KINDS}
         self.landing_key = dg.AssetKey([instance, "landing"])
+        self.api_pool = f"{instance}_api"
+        self.run_tags = {"kada/instance": instance}
 
     # --- shared plumbing -------------------------------------------------------------------
     def _settings(self, context: dg.AssetExecutionContext) -> CollectorSettings:
@@ -240,6 +242,9 @@ class CollectorAssets:
             description=f"Raw {source.display_name} API responses for the partition window(s), credentials "
                         "redacted, stored per partition as JSON Lines in intermediate storage.",
             kinds={source.source_type, "json"},
+            # The only step that calls the vendor API: its pool keeps two runs of one instance (the
+            # schedule and a backfill) from sharing the API key's rate limit unawares.
+            pool=self.api_pool,
             **self._common(),
         )
         def raw(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
@@ -451,6 +456,7 @@ class CollectorAssets:
         last = windows[-1].key
         return dg.MaterializeResult(metadata={
             "landing_directory": dg.MetadataValue.text(redact_url(landing.url_for(settings.landing_path))),
+            "dagster/uri": dg.MetadataValue.text(redact_url(landing.url_for(settings.landing_path))),
             "files": preview_table(landed[last][:-1], ["name", "rows", "bytes", "sha256"]),
             "manifest": dg.MetadataValue.text(landed[last][-1]["name"]),
             "file_sets": dg.MetadataValue.int(len(windows)),
@@ -500,6 +506,7 @@ class CollectorAssets:
         if not self.auto_push:
             selection = selection - dg.AssetSelection.assets(self.landing_key)
         job = dg.define_asset_job(f"{self.instance}_daily", selection=selection, partitions_def=self.partitions_def,
+                                  tags=self.run_tags,
                                   description=f"Extract {self.source.display_name} for one day"
                                               + (" and push it to K." if self.auto_push else
                                                  " (push to K is manual: materialise landing from the UI)."))
