@@ -1,10 +1,10 @@
-"""Typed records for Hevo Standard and Edge API objects, parsed tolerantly.
+"""Typed records for Hevo Standard and Edge API objects, parsed tolerantly from the payload.
 
-Many Standard shapes are known only from third-party code (reference notes, marked UNCONFIRMED):
-pipelines without a top-level name, `source.type` as a string or an object, objects addressed by name,
-schema mappings possibly wrapped in `data`. Edge shapes are precise but differ in naming
-(`source_type`, `destination_prefix`, namespaces `k0/k1/k2`). One parser per object kind accepts both
-and records what it had to tolerate instead of failing; `raw` keeps the redacted API object.
+Every payload field read here carries its evidence from /work/shared/reference/hevo-api.md:
+OFFICIAL (api-docs / docs.hevodata.com / the hevoio GitHub org), 3P (third-party code) or UNCONFIRMED
+(then the parser tolerates its absence and the caller has a tested fallback). A record says what the
+payload says; what it means for K (table names, folding, statuses) is decided in `source.py`.
+`raw` keeps the API object for `properties` (redacted before it is stored).
 """
 
 from __future__ import annotations
@@ -23,27 +23,29 @@ SOURCE_TYPE = "hevo"
 # Keys our fetch adds to stored records (never API fields): which pipeline / event type they belong to.
 PIPELINE_KEY = "_pipeline_id"
 EVENT_TYPE_KEY = "_event_type"
-OBJECT_NAME_KEY = "_object_name"
 
-# Object statuses that never have ingested data, hence no schema mapping (Standard) or fields (Edge).
+# Object statuses that never have ingested data, hence no schema mapping (Standard) or fields (Edge):
+# 3P (hevo-api §3b: SKIPPED, PERMISSION_DENIED) and OFFICIAL (§4 Edge: INACCESSIBLE, DELETED).
 NO_DATA_OBJECT_STATUSES = frozenset({"SKIPPED", "PERMISSION_DENIED", "INACCESSIBLE", "DELETED"})
-# Field statuses (Edge) and mapping statuses (Standard) that mean "not loaded into the destination".
-IGNORED_FIELD_STATUSES = frozenset({"IGNORED", "SKIPPED", "EXCLUDED", "DISABLED", "BLOCKED", "DELETED"})
+# Mapping statuses (3P, hevo-api §3c) without a destination table to request.
 UNLOADED_MAPPING_STATUSES = frozenset({"UNMAPPED", "IGNORED"})
-# Documented enums (Standard from third-party evidence, Edge from the official provider): anything else is
-# kept and counted, so a new Hevo status shows up in the UI instead of breaking the run.
+# Edge `fields[].status`: the reference lists the key (OFFICIAL, §4) but no values. An allow-list of the
+# status we take as "loaded" (our decision, docs/API_FIELDS_hevo.md); any other value is not loaded and
+# counted (`hevo.unresolved.field_status`), so a new Hevo value can never invent a column edge.
+LOADED_FIELD_STATUSES = frozenset({"ACTIVE"})
+# Documented enums (Standard 3P, Edge OFFICIAL): anything else is kept and counted.
 PIPELINE_STATUSES = frozenset({
-    "ACTIVE", "PAUSED", "DRAFT", "STREAMING", "SINKING",  # Standard
+    "ACTIVE", "PAUSED", "DRAFT", "STREAMING", "SINKING",  # Standard, 3P (§3a)
     "INITIALIZING", "INITIALIZED", "INITIALIZE_FAILED", "DISABLING", "DISABLED", "DISABLE_FAILED", "ENABLING",
     "ENABLED", "ENABLE_FAILED", "DELETING", "DELETED", "DELETE_FAILED", "RESTARTING", "RESTART_FAILED",  # Edge
 })
 OBJECT_STATUSES = frozenset({
-    "ACTIVE", "SKIPPED", "PAUSED", "FINISHED", "PERMISSION_DENIED", "FAILED",  # Standard
-    "BLOCKED", "DISABLED", "DELETED", "INACCESSIBLE", "INACTIVE", "INCONSISTENT", "RESETTING",  # Edge
+    "ACTIVE", "SKIPPED", "PAUSED", "FINISHED", "PERMISSION_DENIED", "FAILED",  # Standard, 3P (§3b)
+    "BLOCKED", "DISABLED", "DELETED", "INACCESSIBLE", "INACTIVE", "INCONSISTENT", "RESETTING",  # Edge, OFFICIAL
 })
 
 
-def _text(data: Mapping[str, Any], *keys: str) -> str | None:
+def text(data: Mapping[str, Any], *keys: str) -> str | None:
     """The first key holding a non-empty scalar, as text."""
     for key in keys:
         value = data.get(key)
@@ -52,14 +54,19 @@ def _text(data: Mapping[str, Any], *keys: str) -> str | None:
     return None
 
 
+def upper(value: Any) -> str | None:
+    return value.strip().upper() if isinstance(value, str) and value.strip() else None
+
+
 def type_name(value: Any, where: str, problems: ProblemLog) -> str | None:
-    """A connector type given as `"POSTGRES"` or as `{"name": "POSTGRES", "display_name": "PostgreSQL"}`."""
+    """A connector type given as `"POSTGRES"` or as `{"name": "POSTGRES", "display_name": "PostgreSQL"}`
+    (UNCONFIRMED, hevo-api §3a: hevo-assistant handles both)."""
     if value is None or value == "":
         return None
     if isinstance(value, str):
         return value
     if isinstance(value, Mapping):
-        name = _text(value, "name", "id", "type", "connector_id", "display_name")
+        name = text(value, "name", "id", "type", "display_name")
         if name is None:
             problems.record("hevo.type.unreadable", f"{where}: type object without a name {sorted(value)[:6]}")
         return name
@@ -67,7 +74,8 @@ def type_name(value: Any, where: str, problems: ProblemLog) -> str | None:
     return None
 
 
-def _ts(data: Mapping[str, Any], where: str, problems: ProblemLog, *keys: str) -> datetime | None:
+def timestamp(data: Mapping[str, Any], where: str, problems: ProblemLog, *keys: str) -> datetime | None:
+    """Epoch ms (OFFICIAL Edge, 3P Standard) or ISO 8601 (Edge destination fixture): both are read."""
     for key in keys:
         raw = data.get(key)
         if raw in (None, ""):
@@ -79,23 +87,15 @@ def _ts(data: Mapping[str, Any], where: str, problems: ProblemLog, *keys: str) -
     return None
 
 
-def _created(data: Mapping[str, Any], where: str, problems: ProblemLog) -> datetime | None:
-    return _ts(data, where, problems, "created_ts", "created_at", "createdAt")
-
-
-def _updated(data: Mapping[str, Any], where: str, problems: ProblemLog) -> datetime | None:
-    return _ts(data, where, problems, "updated_ts", "updated_at", "updatedAt")
-
-
-def _status(data: Mapping[str, Any], where: str, problems: ProblemLog, key: str = "status",
-            known: frozenset[str] | None = None) -> str | None:
+def status_of(data: Mapping[str, Any], where: str, problems: ProblemLog, key: str = "status",
+              known: frozenset[str] | None = None) -> str | None:
     value = data.get(key)
     if isinstance(value, Mapping):  # e.g. {"status": "ACTIVE", "message": ...}
-        return _status(value, where, problems, "status", known)
+        return status_of(value, where, problems, "status", known)
     if value is not None and not isinstance(value, str):
         problems.record("hevo.status.wrong_type", f"{where}: {key} is a {type(value).__name__}; ignored")
         return None
-    status = value.strip().upper() if isinstance(value, str) and value.strip() else None
+    status = upper(value)
     if status is not None and known is not None and status not in known:
         problems.record("hevo.status.unknown", f"{where}: {key} {status!r} is not a known Hevo status; kept")
     return status
@@ -103,13 +103,18 @@ def _status(data: Mapping[str, Any], where: str, problems: ProblemLog, key: str 
 
 @dataclass
 class Connector:
-    """A pipeline's source or destination as the pipeline describes it."""
+    """A pipeline's or model's source or destination as the payload describes it."""
 
     id: str | None
     name: str | None
     type: str | None
     config: dict[str, Any] = field(default_factory=dict, repr=False)
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def display_name(self) -> str | None:
+        value = self.raw.get("display_name")  # 3P (hevo-api §3a: source.display_name)
+        return value if isinstance(value, str) and value else None
 
 
 def parse_connector(value: Any, where: str, problems: ProblemLog) -> Connector:
@@ -120,15 +125,16 @@ def parse_connector(value: Any, where: str, problems: ProblemLog) -> Connector:
     if not isinstance(value, Mapping):
         problems.record("hevo.connector.wrong_type", f"{where} is a {type(value).__name__}; ignored")
         return Connector(None, None, None)
+    # Standard `type` (3P, §3a/§3d); Edge `source_type` / `destination_type` (OFFICIAL, §4).
     kind = value.get("type")
     if kind is None:
-        kind = value.get("source_type") or value.get("destination_type") or value.get("connector_id")
-    config = value.get("config")
+        kind = value.get("source_type") or value.get("destination_type")
+    config = value.get("config")  # Standard 3P (§3a db_host, db_name, ...); Edge source config OFFICIAL
     if config is not None and not isinstance(config, Mapping):
         problems.record("hevo.connector.bad_config", f"{where}: config is a {type(config).__name__}; ignored")
     return Connector(
-        id=norm_id(value.get("id")),
-        name=_text(value, "name", "display_name"),
+        id=norm_id(value.get("id")),  # Edge destination.id OFFICIAL; Standard destination.id? 3P
+        name=text(value, "name"),  # OFFICIAL (Edge), 3P (Standard source.name / destination.name)
         type=type_name(kind, where, problems),
         config=as_dict(config),
         raw=dict(value),
@@ -137,10 +143,10 @@ def parse_connector(value: Any, where: str, problems: ProblemLog) -> Connector:
 
 @dataclass
 class HevoRecord:
-    """What every listed Hevo object has; `raw` keeps the (redacted) API object for `properties`."""
+    """What every listed Hevo object has; `raw` keeps the API object for `properties`."""
 
     id: str
-    name: str
+    name: str | None
     status: str | None
     created_at: datetime | None
     updated_at: datetime | None
@@ -150,13 +156,20 @@ class HevoRecord:
 def _base(kind: str, data: Any, problems: ProblemLog,
           known: frozenset[str] | None = None) -> tuple[str, dict[str, Any]] | None:
     """(where, the HevoRecord fields) of a record with an id; None (counted) without one."""
-    record_id = require_id(SOURCE_TYPE, kind, data, problems)
+    record_id = require_id(SOURCE_TYPE, kind, data, problems)  # `id`: OFFICIAL (Edge), 3P (Standard)
     if record_id is None:
         return None
     where = f"{kind} {record_id}"
-    return where, dict(id=record_id, name=_text(data, "name", "display_name") or where,
-                       status=_status(data, where, problems, known=known), created_at=_created(data, where, problems),
-                       updated_at=_updated(data, where, problems), raw=dict(data))
+    return where, dict(
+        id=record_id,
+        name=text(data, "name"),
+        status=status_of(data, where, problems, known=known),
+        # created_ts/updated_ts: OFFICIAL (Edge pipelines); Standard UNCONFIRMED; Edge destinations
+        # created_at/updated_at (fixture, UNCONFIRMED). Absent: the object is kept (never filtered out).
+        created_at=timestamp(data, where, problems, "created_ts", "created_at"),
+        updated_at=timestamp(data, where, problems, "updated_ts", "updated_at"),
+        raw=dict(data),
+    )
 
 
 def _no_connector() -> Connector:
@@ -167,7 +180,7 @@ def _no_connector() -> Connector:
 class HevoPipeline(HevoRecord):
     source: Connector = field(default_factory=_no_connector)
     destination: Connector = field(default_factory=_no_connector)
-    table_prefix: str = ""
+    destination_prefix: str = ""
 
 
 def parse_pipeline(data: Any, problems: ProblemLog) -> HevoPipeline | None:
@@ -175,17 +188,16 @@ def parse_pipeline(data: Any, problems: ProblemLog) -> HevoPipeline | None:
     if base is None:
         return None
     where, fields = base
-    destination = parse_connector(data.get("destination"), f"{where} destination", problems)
-    # Standard pipelines have no top-level name: the UI shows the source's name.
-    name = _text(data, "name", "display_name") or _text(as_dict(data.get("source")), "display_name", "name")
+    source = parse_connector(data.get("source"), f"{where} source", problems)
+    # Edge `name` OFFICIAL; Standard pipelines have no top-level name (3P, §3a): the UI shows the source's.
+    name = fields["name"] or source.display_name or source.name
     if name is None:
-        problems.record("hevo.pipeline.no_name", f"{where} has no name and no source name; named '{fields['name']}'")
-    prefix = _text(data, "destination_prefix", "destination_table_prefix", "table_prefix")
-    if prefix is None:
-        prefix = _text(destination.config, "table_prefix", "destination_table_prefix")
-    fields["name"] = name or fields["name"]
-    return HevoPipeline(**fields, source=parse_connector(data.get("source"), f"{where} source", problems),
-                        destination=destination, table_prefix=prefix or "")
+        problems.record("hevo.unresolved.pipeline_name", f"{where} has no name and no source name")
+    fields["name"] = name
+    return HevoPipeline(
+        **fields, source=source, destination=parse_connector(data.get("destination"), f"{where} destination", problems),
+        destination_prefix=text(data, "destination_prefix") or "",  # OFFICIAL (Edge §4; OpenLineage utils)
+    )
 
 
 @dataclass
@@ -193,8 +205,12 @@ class HevoDestination(HevoRecord):
     type: str | None = None
     config: dict[str, Any] = field(default_factory=dict, repr=False)
 
+    def connector(self) -> Connector:
+        return Connector(self.id, self.name, self.type, self.config, self.raw)
+
 
 def parse_destination(data: Any, problems: ProblemLog) -> HevoDestination | None:
+    """Standard `{id, name, type, config}` (3P, §3d); Edge the fixture shape (UNCONFIRMED, §4)."""
     base = _base("destination", data, problems)
     if base is None:
         return None
@@ -205,153 +221,173 @@ def parse_destination(data: Any, problems: ProblemLog) -> HevoDestination | None
 
 @dataclass
 class FieldMapping:
-    """One source field → destination column; `ignored` fields are not loaded."""
+    """One source field → destination column; `loaded` False for fields that are not in the destination."""
 
     source: str
     destination: str | None
-    ignored: bool
+    loaded: bool
 
 
 @dataclass
-class LoadTarget:
-    """Where an object's events are loaded: a destination table (maybe qualified) and its columns.
+class EventType:
+    """A Standard event type: `{name, mapping_status}` (3P, hevo-api §3 table / §3c). Its name is the
+    ingested object's name, or a transformation's own output when no object has it."""
 
-    `prefixed` says the name already carries the pipeline's table prefix (or must be taken as is).
-    """
+    name: str
+    mapping_status: str | None
 
-    event_type: str | None
-    database: str | None
-    schema: str | None
-    table: str | None
-    prefixed: bool = False
+
+def parse_event_type(data: Any, where: str, problems: ProblemLog) -> EventType | None:
+    if not isinstance(data, Mapping) or text(data, "name") is None:
+        problems.record("hevo.event_type.no_name", f"{where}: an event type without a name; skipped")
+        return None
+    return EventType(str(text(data, "name")), status_of(data, where, problems, "mapping_status"))
+
+
+@dataclass
+class SchemaMapping:
+    """A Standard schema mapping (`GET /pipelines/{id}/mappings/{event_type}`, 3P §3c)."""
+
+    event_type: str
+    destination_table: str | None
+    status: str | None
     fields: list[FieldMapping] = field(default_factory=list)
-    status: str | None = None
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
     def loads_data(self) -> bool:
-        return bool(self.table) and self.status not in UNLOADED_MAPPING_STATUSES
+        return bool(self.destination_table) and self.status not in UNLOADED_MAPPING_STATUSES
+
+
+def parse_mapping(data: Mapping[str, Any], event_type: str, problems: ProblemLog) -> SchemaMapping:
+    where = f"mapping {event_type!r}"
+    return SchemaMapping(
+        event_type=event_type,
+        destination_table=text(data, "destination_table"),  # 3P (§3c), taken as the table Hevo reports
+        status=status_of(data, where, problems, "mapping_status"),  # 3P (§3c)
+        fields=_standard_fields(data.get("field_mappings"), where, problems),  # 3P (§3c)
+        raw=dict(data),
+    )
+
+
+def _entries(value: Any, where: str, problems: ProblemLog) -> list[Mapping[str, Any]]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        problems.record("hevo.fields.wrong_type", f"{where}: fields is a {type(value).__name__}; no column lineage")
+        return []
+    out = []
+    for entry in value:
+        if isinstance(entry, Mapping):
+            out.append(entry)
+        else:
+            problems.record("hevo.fields.bad_entry", f"{where}: a field entry is a {type(entry).__name__}; skipped")
+    return out
+
+
+def _standard_fields(value: Any, where: str, problems: ProblemLog) -> list[FieldMapping]:
+    """`field_mappings[{source_field, destination_field, ignored}]` (3P §3c): an ignored field, or one
+    without a destination field, is not loaded."""
+    out: list[FieldMapping] = []
+    for entry in _entries(value, where, problems):
+        source = text(entry, "source_field")
+        if source is None:
+            problems.record("hevo.fields.no_source", f"{where}: a field without a source name; skipped")
+            continue
+        flag = entry.get("ignored")
+        ignored = flag is True or (isinstance(flag, str) and flag.strip().lower() == "true")
+        destination = text(entry, "destination_field")
+        out.append(FieldMapping(source, destination, loaded=not ignored and destination is not None))
+    return out
+
+
+def _edge_fields(value: Any, where: str, problems: ProblemLog) -> list[FieldMapping]:
+    """`fields[{source_name, destination_name, status}]` (OFFICIAL §4): loaded only with an allow-listed
+    status, or with no status at all (the field list is the object's loaded schema); others counted."""
+    out: list[FieldMapping] = []
+    for entry in _entries(value, where, problems):
+        source = text(entry, "source_name")
+        if source is None:
+            problems.record("hevo.fields.no_source", f"{where}: a field without a source name; skipped")
+            continue
+        status = status_of(entry, where, problems)
+        destination = text(entry, "destination_name")
+        loaded = destination is not None and (status is None or status in LOADED_FIELD_STATUSES)
+        if status is not None and status not in LOADED_FIELD_STATUSES:
+            problems.record("hevo.unresolved.field_status",
+                            f"{where}: field {source!r} status {status!r} is not a loaded status; no column edge")
+        out.append(FieldMapping(source, destination, loaded))
+    return out
 
 
 @dataclass
 class HevoObject:
-    """A pipeline object: a source table (or SaaS object) replicated into destination table(s)."""
+    """A pipeline object: a source table (or SaaS object) replicated into a destination table.
+
+    Standard: addressed by `name` only (3P §3b; the namespace field's name is UNCONFIRMED and not read).
+    Edge: `object_id`, `source_namespace` / `destination_namespace {k0 table, k1 schema, k2 database}`,
+    and from the detail `destination_table_name` and `fields` (OFFICIAL §4).
+    """
 
     pipeline_id: str
     native_id: str
     name: str
     status: str | None
-    source_database: str | None
-    source_schema: str | None
-    source_table: str
     last_run_at: datetime | None = None
-    targets: list[LoadTarget] = field(default_factory=list)
+    last_run_status: str | None = None  # UNCONFIRMED (only workflows are said to have one): optional
+    source_namespace: tuple[str | None, str | None, str | None] | None = None  # Edge (k2, k1, k0)
+    destination_namespace: tuple[str | None, str | None, str | None] | None = None  # Edge (k2, k1, k0)
+    destination_table_name: str | None = None  # Edge detail
+    fields: list[FieldMapping] = field(default_factory=list)
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def is_edge(self) -> bool:
+        return self.source_namespace is not None
 
     @property
     def has_data(self) -> bool:
         """Skipped, permission-denied, inaccessible and deleted objects never load (no lineage)."""
         return self.status not in NO_DATA_OBJECT_STATUSES
 
-    @property
-    def qualified_name(self) -> str:
-        return ".".join(p for p in (self.source_database, self.source_schema, self.source_table) if p)
+
+def _namespace(value: Any) -> tuple[str | None, str | None, str | None] | None:
+    """Edge namespaces `{k0: table, k1: schema, k2: database}` (OFFICIAL §4) → (database, schema, table)."""
+    if not isinstance(value, Mapping):
+        return None
+    return text(value, "k2"), text(value, "k1"), text(value, "k0")
 
 
-def _namespace(value: Any) -> tuple[str | None, str | None, str | None]:
-    """Edge namespaces `{k0: table, k1: schema, k2: database}` → (database, schema, table)."""
-    ns = as_dict(value)
-    return _text(ns, "k2"), _text(ns, "k1"), _text(ns, "k0")
-
-
-def _split_name(name: str, database: str | None, schema: str | None) -> tuple[str | None, str | None, str]:
-    """`db.schema.table` / `schema.table` / `table`, the namespace's parts winning where given."""
-    parts = [p for p in name.split(".") if p]
-    table = parts[-1] if parts else name
-    if len(parts) >= 2:
-        schema = schema or parts[-2]
-    if len(parts) >= 3:
-        database = database or parts[-3]
-    return database, schema, table
-
-
-def parse_object(data: Any, problems: ProblemLog) -> HevoObject | None:
-    """A Standard object (addressed by name, `namespace {database, schema}`) or an Edge object
-    (`object_id`, `source_namespace`/`destination_namespace`, `fields` once the detail is merged in)."""
+def parse_object(data: Any, problems: ProblemLog, pipeline_id: str | None = None) -> HevoObject | None:
     if not isinstance(data, Mapping):
         problems.record("hevo.pipeline_object.not_an_object", f"skipped a pipeline object that is a {type(data).__name__}")
         return None
-    pipeline_id = norm_id(data.get(PIPELINE_KEY))
-    edge_id = norm_id(data.get("object_id"))
-    name = _text(data, "object_name", "name")
-    src_db, src_schema, src_table = _namespace(data.get("source_namespace"))
-    if pipeline_id is None or (edge_id is None and name is None and src_table is None):
+    pipeline_id = pipeline_id or norm_id(data.get(PIPELINE_KEY))
+    edge_id = norm_id(data.get("object_id"))  # OFFICIAL (Edge)
+    source_ns = _namespace(data.get("source_namespace"))
+    # Standard `name` (3P); Edge detail `object_name` (OFFICIAL), else the source table k0.
+    name = text(data, "name") if edge_id is None else (text(data, "object_name") or (source_ns or (None,) * 3)[2])
+    if pipeline_id is None or (edge_id is None and name is None):
         problems.record("hevo.pipeline_object.missing_id", f"skipped a pipeline object without a name or id: "
                                                            f"keys {sorted(data)[:8]}")
         return None
-    if edge_id is None:  # Standard
-        namespace = as_dict(data.get("namespace"))
-        src_db, src_schema, src_table = _split_name(str(name), _text(namespace, "database", "db"),
-                                                    _text(namespace, "schema"))
-    name = name or ".".join(p for p in (src_schema, src_table) if p)
+    name = name or str(edge_id)
     where = f"pipeline {pipeline_id} object {name}"
     obj = HevoObject(
         pipeline_id=pipeline_id,
         native_id=edge_id or f"{pipeline_id}:{name}",
         name=name,
-        status=_status(data, where, problems, known=OBJECT_STATUSES),
-        source_database=src_db,
-        source_schema=src_schema,
-        source_table=src_table or name,
-        last_run_at=_ts(data, where, problems, "last_run_ts", "last_run_at"),
+        status=status_of(data, where, problems, known=OBJECT_STATUSES),  # 3P (Standard), OFFICIAL (Edge)
+        last_run_at=timestamp(data, where, problems, "last_run_ts"),  # 3P (Standard §3b, epoch ms)
+        last_run_status=status_of(data, where, problems, "last_run_status"),
         raw=dict(data),
     )
     if edge_id is not None:
-        database, schema, table = _namespace(data.get("destination_namespace"))
-        explicit = _text(data, "destination_table_name")
-        obj.targets.append(LoadTarget(
-            event_type=None, database=database, schema=schema, table=explicit or table,
-            prefixed=explicit is not None,  # the detail's table name is the real one
-            fields=_fields(data.get("fields"), where, problems, "source_name", "destination_name"),
-        ))
+        obj.source_namespace = source_ns or (None, None, None)
+        obj.destination_namespace = _namespace(data.get("destination_namespace"))
+        obj.destination_table_name = text(data, "destination_table_name")
+        obj.fields = _edge_fields(data.get("fields"), where, problems)
     return obj
-
-
-def parse_mapping(data: Mapping[str, Any], problems: ProblemLog) -> LoadTarget:
-    """A Standard schema mapping (`GET /pipelines/{id}/mappings/{event_type}`) as a load target."""
-    event_type = _text(data, EVENT_TYPE_KEY)
-    where = f"pipeline {data.get(PIPELINE_KEY)} mapping {event_type}"
-    table = _text(data, "destination_table", "destination_table_name", "table_name")
-    database, schema = None, None
-    if table:
-        database, schema, table = _split_name(table, None, None)
-    return LoadTarget(
-        event_type=event_type, database=database, schema=schema, table=table,
-        fields=_fields(data.get("field_mappings", data.get("fields")), where, problems,
-                       "source_field", "destination_field"),
-        status=_status(data, where, problems, "mapping_status"),
-    )
-
-
-def _fields(value: Any, where: str, problems: ProblemLog, source_key: str, destination_key: str) -> list[FieldMapping]:
-    if value is None:
-        return []
-    if not isinstance(value, list):
-        problems.record("hevo.fields.wrong_type", f"{where}: fields is a {type(value).__name__}; no column lineage")
-        return []
-    out: list[FieldMapping] = []
-    for entry in value:
-        if not isinstance(entry, Mapping):
-            problems.record("hevo.fields.bad_entry", f"{where}: a field entry is a {type(entry).__name__}; skipped")
-            continue
-        source = _text(entry, source_key, "source_name", "source_field", "name")
-        if source is None:
-            problems.record("hevo.fields.no_source", f"{where}: a field without a source name; skipped")
-            continue
-        flag = entry.get("ignored")
-        ignored = flag is True or (isinstance(flag, str) and flag.strip().lower() == "true") \
-            or _status(entry, where, problems) in IGNORED_FIELD_STATUSES
-        out.append(FieldMapping(source, _text(entry, destination_key, "destination_name", "destination_field"), ignored))
-    return out
 
 
 @dataclass
@@ -360,23 +396,29 @@ class HevoModel(HevoRecord):
     output_table: str | None = None
     destination: Connector = field(default_factory=_no_connector)
     last_run_at: datetime | None = None
+    last_run_status: str | None = None
 
 
 def parse_model(data: Any, problems: ProblemLog) -> HevoModel | None:
+    """Model read fields (3P §3e): id, name, status, source_query, output_table, last_run_ts,
+    destination.config. `destination.{id,name,type}` UNCONFIRMED: fallback `source_destination_id` (3P,
+    create body)."""
     base = _base("model", data, problems)
     if base is None:
         return None
     where, fields = base
     destination = parse_connector(data.get("destination"), f"{where} destination", problems)
     if destination.id is None:
-        destination.id = norm_id(data.get("source_destination_id")) or norm_id(data.get("destination_id"))
+        destination.id = norm_id(data.get("source_destination_id"))
     query = data.get("source_query")
     if query is not None and not isinstance(query, str):
         problems.record("hevo.model.bad_source_query", f"{where}: source_query is a {type(query).__name__}; ignored")
         query = None
-    output = _text(data, "output_table") or _text(as_dict(data.get("destination_table_details")), "table_name")
+    # output_table 3P (read); destination_table_details.table_name 3P (create body) as its fallback.
+    output = text(data, "output_table") or text(as_dict(data.get("destination_table_details")), "table_name")
     return HevoModel(**fields, source_query=query or None, output_table=output, destination=destination,
-                     last_run_at=_ts(data, where, problems, "last_run_ts", "last_run_at"))
+                     last_run_at=timestamp(data, where, problems, "last_run_ts"),
+                     last_run_status=status_of(data, where, problems, "last_run_status"))  # UNCONFIRMED
 
 
 @dataclass
@@ -386,9 +428,45 @@ class HevoWorkflow(HevoRecord):
 
 
 def parse_workflow(data: Any, problems: ProblemLog) -> HevoWorkflow | None:
+    """Workflow fields are all UNCONFIRMED (§3f: hevo-assistant shows `last_run_status`)."""
     base = _base("workflow", data, problems)
     if base is None:
         return None
     where, fields = base
-    return HevoWorkflow(**fields, last_run_status=_status(data, where, problems, "last_run_status"),
-                        last_run_at=_ts(data, where, problems, "last_run_ts", "last_run_at"))
+    return HevoWorkflow(**fields, last_run_status=status_of(data, where, problems, "last_run_status"),
+                        last_run_at=timestamp(data, where, problems, "last_run_ts"))
+
+
+@dataclass
+class HevoJob:
+    """An Edge job (OFFICIAL §4): one run of a pipeline."""
+
+    pipeline_id: str
+    job_id: str
+    status: str | None
+    type: str | None
+    created_at: datetime | None
+    updated_at: datetime | None
+    duration_ms: int | None
+    raw: dict[str, Any] = field(default_factory=dict, repr=False)
+
+
+def parse_job(data: Any, problems: ProblemLog, pipeline_id: str | None = None) -> HevoJob | None:
+    if not isinstance(data, Mapping):
+        problems.record("hevo.job.invalid", "skipped a job that is not an object")
+        return None
+    pid, job_id = pipeline_id or norm_id(data.get(PIPELINE_KEY)), norm_id(data.get("job_id"))
+    if not pid or not job_id:
+        problems.record("hevo.job.invalid", "skipped a job without pipeline or job id")
+        return None
+    where = f"job {job_id}"
+    duration = data.get("duration")
+    return HevoJob(
+        pipeline_id=pid, job_id=job_id,
+        status=status_of(data, where, problems),
+        type=upper(data.get("type")),
+        created_at=timestamp(data, where, problems, "created_ts"),
+        updated_at=timestamp(data, where, problems, "updated_ts"),
+        duration_ms=int(duration) if isinstance(duration, (int, float)) and not isinstance(duration, bool) else None,
+        raw=dict(data),
+    )

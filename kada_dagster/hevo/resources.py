@@ -2,31 +2,43 @@
 
 Hevo has two products with separate APIs and separate ids; a customer has one or the other, chosen with
 `flavour` (HEVO_API_FLAVOUR). Both use HTTP Basic auth (API key, API secret) against the region's host,
-100 requests per minute per user. Pacing, retries and paging come from the shared HTTP layer; this module
-only knows the paths and which calls the K extract needs.
+100 requests per minute per user. Pacing, retries and fan-out come from the shared HTTP layer; this
+module owns Hevo's paging (`paging.py`), the paths, and parses each payload into a typed record.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Iterator
-from datetime import datetime
-from typing import Any
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any, TypeVar
 from urllib.parse import quote, urlsplit
 
 from pydantic import Field
 
-from kada_dagster.core.http import (
-    ApiError,
-    HttpClient,
-    NextCursorPaginator,
-    NotFoundError,
-    Paginator,
-    StartingAfterPaginator,
-)
+from kada_dagster.core.http import ApiError, HttpClient, NotFoundError
+from kada_dagster.core.problems import ProblemLog
 from kada_dagster.core.records import unwrap
 from kada_dagster.core.resources import VendorResource
 from kada_dagster.core.settings import CollectorSettings, SettingsError, SourceProfile
+from kada_dagster.hevo.paging import NextCursorPaginator, Paginator, StartingAfterPaginator
+from kada_dagster.hevo.records import (
+    EventType,
+    HevoDestination,
+    HevoJob,
+    HevoModel,
+    HevoObject,
+    HevoPipeline,
+    HevoWorkflow,
+    SchemaMapping,
+    parse_destination,
+    parse_event_type,
+    parse_job,
+    parse_mapping,
+    parse_model,
+    parse_object,
+    parse_pipeline,
+    parse_workflow,
+)
 
 STANDARD = "standard"
 EDGE = "edge"
@@ -95,7 +107,8 @@ def resolve_hevo_settings(settings: CollectorSettings, region: str | None = None
 
 
 class HevoClient:
-    """The Hevo calls the K extract needs, for one flavour, over the shared HttpClient.
+    """The Hevo calls the K extract needs, for one flavour: owns its paging (`paging.py`) and returns
+    typed records (`records.py`) parsed from the payload.
 
     `test_connection` reads the first page of pipelines and keeps it, so the pipeline listing that
     follows starts at the second page: no request is sent twice in a run.
@@ -124,7 +137,7 @@ class HevoClient:
 
     # --- connection check ------------------------------------------------------------------------
     def test_connection(self) -> None:
-        """Reads the first page of pipelines (kept for `list_pipelines`, so the check costs no extra request)
+        """Reads the first page of pipelines (kept for `pipelines`, so the check costs no extra request)
         and tells bad keys, a wrong flavour and a server that is not Hevo apart."""
         paginator = self.paginator()
         try:
@@ -148,12 +161,16 @@ class HevoClient:
         return (f"{self.http.base_url}/pipelines {what}: this account looks like {PRODUCT_NAMES[other]}, not "
                 f"{PRODUCT_NAMES[self.flavour]} (a customer has one or the other). Set {hint} to '{other}'.")
 
-    # --- lists (both flavours) ---------------------------------------------------------------------
+    # --- raw access --------------------------------------------------------------------------------
     def _list(self, path: str) -> list[Any]:
         return self.http.get_all(path, self.paginator())
 
-    def list_pipelines(self) -> list[Any]:
-        """All pipelines, starting from the page test_connection already read when it did."""
+    def _single(self, path: str) -> Any:
+        """A single GET: Standard may wrap it in `{data: ...}` or not (UNCONFIRMED, hevo-api §2): both read;
+        Edge answers it bare (OFFICIAL, §4)."""
+        return unwrap(self.http.get(path))
+
+    def _pipeline_pages(self) -> list[Any]:
         first, self._first_pipelines_page = self._first_pipelines_page, None
         if first is None:
             return self._list("pipelines")
@@ -163,48 +180,64 @@ class HevoClient:
         next_params = paginator.next_params(first, params, items)
         return items + (self.http.get_all("pipelines", paginator, next_params) if next_params else [])
 
-    def list_destinations(self) -> list[Any]:
-        return self._list("destinations")
+    # --- typed records (both flavours) -------------------------------------------------------------
+    def pipelines(self, problems: ProblemLog) -> list[HevoPipeline]:
+        """All pipelines (`GET /pipelines`), starting from the page test_connection already read."""
+        return _parsed(self._pipeline_pages(), lambda r: parse_pipeline(r, problems))
 
-    def list_objects(self, pipeline_id: str) -> list[Any]:
-        return self._list(f"pipelines/{quote(pipeline_id, safe='')}/objects")
+    def pipeline(self, pipeline_id: str, problems: ProblemLog) -> HevoPipeline | None:
+        return parse_pipeline(self._single(f"pipelines/{_q(pipeline_id)}"), problems)
 
-    def get_pipeline(self, pipeline_id: str) -> Any:
-        return unwrap(self.http.get(f"pipelines/{quote(pipeline_id, safe='')}"))
+    def destinations(self, problems: ProblemLog) -> list[HevoDestination]:
+        """`GET /destinations`: Standard 3P (§3); Edge fixture-only (UNCONFIRMED, §4): may answer 404."""
+        return _parsed(self._list("destinations"), lambda r: parse_destination(r, problems))
+
+    def objects(self, pipeline_id: str, problems: ProblemLog) -> list[HevoObject]:
+        return _parsed(self._list(f"pipelines/{_q(pipeline_id)}/objects"),
+                       lambda r: parse_object(r, problems, pipeline_id))
 
     # --- Standard only -----------------------------------------------------------------------------
-    def list_models(self) -> list[Any]:
-        return self._list("models")
+    def models(self, problems: ProblemLog) -> list[HevoModel]:
+        return _parsed(self._list("models"), lambda r: parse_model(r, problems))
 
-    def list_workflows(self) -> list[Any]:
-        return self._list("workflows")
+    def model(self, model_id: str, problems: ProblemLog) -> HevoModel | None:
+        return parse_model(self._single(f"models/{_q(model_id)}"), problems)
 
-    def get_model(self, model_id: str) -> Any:
-        return unwrap(self.http.get(f"models/{quote(model_id, safe='')}"))
+    def workflows(self, problems: ProblemLog) -> list[HevoWorkflow]:
+        return _parsed(self._list("workflows"), lambda r: parse_workflow(r, problems))
 
-    def list_event_types(self, pipeline_id: str) -> list[Any]:
-        """Event types as ingested (after transformations), with the object each comes from and its
-        mapping status: says which schema mappings exist before any is requested."""
-        return self._list(f"pipelines/{quote(pipeline_id, safe='')}/event-types")
+    def event_types(self, pipeline_id: str, problems: ProblemLog) -> list[EventType]:
+        """Event types as ingested (after transformations), `{name, mapping_status}` (3P)."""
+        where = f"pipeline {pipeline_id}"
+        return _parsed(self._list(f"pipelines/{_q(pipeline_id)}/event-types"),
+                       lambda r: parse_event_type(r, where, problems))
 
-    def get_mapping(self, pipeline_id: str, event_type: str) -> Any:
-        """The schema mapping of one event type (the event type is a name: URL-encoded, `/` included)."""
-        return unwrap(self.http.get(f"pipelines/{quote(pipeline_id, safe='')}/mappings/{quote(event_type, safe='')}"))
+    def mapping(self, pipeline_id: str, event_type: str, problems: ProblemLog) -> SchemaMapping | None:
+        """The schema mapping of one event type (a name: URL-encoded, `/` included; 3P §3c)."""
+        body = self._single(f"pipelines/{_q(pipeline_id)}/mappings/{_q(event_type)}")
+        return parse_mapping(body, event_type, problems) if isinstance(body, Mapping) else None
 
     # --- Edge only ---------------------------------------------------------------------------------
-    def get_object(self, pipeline_id: str, object_id: str) -> Any:
-        return unwrap(self.http.get(f"pipelines/{quote(pipeline_id, safe='')}/objects/{quote(object_id, safe='')}"))
+    def object_detail(self, pipeline_id: str, object_id: str, problems: ProblemLog) -> HevoObject | None:
+        body = self._single(f"pipelines/{_q(pipeline_id)}/objects/{_q(object_id)}")
+        return parse_object(body, problems, pipeline_id)
 
-    def iter_job_pages(self, pipeline_id: str, created_after: datetime, created_before: datetime) -> Iterator[list[Any]]:
-        """Job pages, newest first as Hevo lists them. The window filters are sent (epoch ms, `created_after`
-        inclusive, `created_before` exclusive) but not relied on: the caller stops paging once the jobs are
-        older than the window and routes each job by its own `created_ts`."""
-        params = {"created_after": _epoch_ms(created_after), "created_before": _epoch_ms(created_before)}
-        return self.http.iter_pages(f"pipelines/{quote(pipeline_id, safe='')}/jobs", self.paginator(), params)
+    def iter_job_pages(self, pipeline_id: str, problems: ProblemLog) -> Iterator[list[HevoJob]]:
+        """The pipeline's jobs page by page, sending only `limit` and `cursor` (OFFICIAL, hevo-api §4: the
+        provider sends no filter), in whatever order Hevo lists them (the order is not documented)."""
+        for page in self.http.iter_pages(f"pipelines/{_q(pipeline_id)}/jobs", self.paginator()):
+            yield _parsed(page, lambda r: parse_job(r, problems, pipeline_id))
 
 
-def _epoch_ms(value: datetime) -> int:
-    return int(value.timestamp() * 1000)
+T = TypeVar("T")
+
+
+def _parsed(items: list[Any], parse: Callable[[Any], T | None]) -> list[T]:
+    return [record for record in (parse(item) for item in items) if record is not None]
+
+
+def _q(value: str) -> str:
+    return quote(value, safe="")
 
 
 def _envelope_flavour(body: Any) -> str | None:

@@ -1,28 +1,30 @@
 """Hevo (Standard or Edge) as a collector source: what to fetch for a window, and how it becomes K extract rows.
 
-Lineage: each pipeline object carries its source table to destination table(s), `via_object_id` the
-pipeline object. The destination table comes from the schema mapping of the object's event type
-(Standard) or the object's destination namespace (Edge), with the pipeline's table prefix applied when
-the name does not already carry it; column edges come from the field mappings, ignored fields left out.
-Standard event types that a transformation derives (no source object) are linked from the pipeline's
-source. Models (Standard): tables parsed from `source_query` in the destination's dialect → `output_table`.
+Lineage: each pipeline object carries its source table to a destination table, `via_object_id` the
+pipeline object. Standard: the object's event type is the one with the object's name (3P: an event type's
+name is the ingested object's name); its schema mapping gives the destination table as Hevo reports it
+and the column mappings. An event type that no object has is a transformation's output, linked from the
+pipeline's source. Edge: the object's detail `destination_table_name`, else `destination_prefix + k0`
+(OFFICIAL, the provider's OpenLineage utils), and its `fields`. Identifiers are folded as the warehouse
+stores them: source tables and columns by the source type, destination ones by the destination type.
+Models (Standard): tables parsed from `source_query` in the destination's dialect → `output_table`.
 
-Events. Edge has run history: every job that *started* (`created_ts`) in the window is one event, with
-event counts and duration. Standard has no run-history endpoint, so Standard users get only what the
-API exposes at extraction time: an object's, model's or workflow's *latest* run (`last_run_ts`), as one
-event in the partition that contains it, with the status the API reports now. They do not get earlier
-runs, runs of objects that ran again since, row counts, durations or error messages; a past partition
-re-materialised later can lose its Standard events because the latest run has moved on. Hevo's Audit
-Tables (written into the destination, not the API) are the place for full Standard job history.
+Events. Edge has run history: every job that *started* (`created_ts`) in the window is one event. Jobs
+are requested for every pipeline with only `limit`/`cursor` (no filter is documented) and routed by
+their own `created_ts`. Standard has no run-history endpoint: an object's, model's or workflow's *latest*
+run (`last_run_ts`) is one event in the partition that contains it. Its outcome is `last_run_status`
+where the API gives one (UNCONFIRMED); otherwise it is UNKNOWN (a lifecycle status such as ACTIVE or
+PAUSED says nothing about how the run ended) and counted. Earlier runs, row counts, durations and errors
+are not in the Standard API; Hevo's Audit Tables (in the destination) are the place for them.
 
-databaselog: each model's `source_query` (masked when `mask`). Python transformations are not fetched
-(their code is not SQL run against a warehouse, and it is not parsed for lineage).
+databaselog: each model's `source_query` (masked when `mask`).
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
@@ -33,30 +35,33 @@ from kada_dagster.core.extract.redaction import redact
 from kada_dagster.core.extract.references import (
     Reference,
     SqlParseError,
+    fold_identifier,
     resolve_reference,
     split_table_name,
     tables_in_sql,
 )
-from kada_dagster.core.extract.rows import Endpoint, as_int, compact_json, metadata_row
+from kada_dagster.core.extract.rows import Endpoint, as_int, databaselog_row, event_row, metadata_row
 from kada_dagster.core.extract.tables import ExtractTables
 from kada_dagster.core.http import NotFoundError
-from kada_dagster.core.records import fetch_collections, norm_id, redacted_objects, unwrap
+from kada_dagster.core.problems import ProblemLog
+from kada_dagster.core.records import norm_id
 from kada_dagster.core.timeutil import iso, parse_ts
 from kada_dagster.hevo.records import (
     EVENT_TYPE_KEY,
     NO_DATA_OBJECT_STATUSES,
-    OBJECT_NAME_KEY,
     PIPELINE_KEY,
     SOURCE_TYPE,
     UNLOADED_MAPPING_STATUSES,
     Connector,
+    EventType,
     HevoDestination,
     HevoModel,
     HevoObject,
     HevoPipeline,
     HevoWorkflow,
-    LoadTarget,
+    SchemaMapping,
     parse_destination,
+    parse_job,
     parse_mapping,
     parse_model,
     parse_object,
@@ -66,7 +71,7 @@ from kada_dagster.hevo.records import (
 
 T = TypeVar("T")
 
-# Edge job status → contract status.
+# Edge job status (OFFICIAL enum, hevo-api §4) → contract status.
 JOB_STATUS = {
     "COMPLETED": "SUCCESS",
     # Finished and loaded, but some events or objects failed: the data is there, incomplete.
@@ -77,32 +82,30 @@ JOB_STATUS = {
     "CANCELLING": "RUNNING",
     "CANCELLED": "CANCELLED",
     "SKIPPED": "SKIPPED",
-    # Deferred: Hevo postponed the load to a later attempt (e.g. the destination was busy), so nothing is
-    # final yet; the job waits to be picked up again. Failures so far are counted in rows_failed.
+    # Deferred: Hevo postponed the load to a later attempt, so nothing is final yet.
     "DEFERRED": "QUEUED",
     "DEFERRED_WITH_FAILURES": "QUEUED",
 }
 FINISHED_JOB_STATUSES = frozenset({"COMPLETED", "COMPLETED_WITH_FAILURES", "FAILED", "CANCELLED", "SKIPPED"})
 
-# Standard last-run status: the model/workflow `last_run_status` where given, else the object's or
-# model's current status, which is the best the API says about its latest run. A paused or finished
-# object stopped after its last run completed; permission-denied means its last attempt failed.
+# Standard `last_run_status` (UNCONFIRMED: hevo-assistant shows it on workflows, §3f) → contract status.
+# Only run outcomes: a lifecycle status (ACTIVE, PAUSED, FINISHED, ...) is never read as one.
 LAST_RUN_STATUS = {
-    "SUCCESS": "SUCCESS", "SUCCEEDED": "SUCCESS", "COMPLETED": "SUCCESS", "ACTIVE": "SUCCESS",
-    "FINISHED": "SUCCESS", "PAUSED": "SUCCESS",
-    "FAILED": "FAILED", "FAILURE": "FAILED", "ERROR": "FAILED", "PERMISSION_DENIED": "FAILED",
+    "SUCCESS": "SUCCESS", "SUCCEEDED": "SUCCESS", "COMPLETED": "SUCCESS",
+    "FAILED": "FAILED", "FAILURE": "FAILED", "ERROR": "FAILED",
     "RUNNING": "RUNNING", "IN_PROGRESS": "RUNNING",
     "QUEUED": "QUEUED", "PENDING": "QUEUED", "SCHEDULED": "QUEUED",
     "CANCELLED": "CANCELLED", "SKIPPED": "SKIPPED",
 }
 
-# Edge pipelines in these states run no jobs after their `updated_ts`; INITIALIZING ones have run none yet.
-STOPPED_PIPELINE_STATUSES = frozenset({"DISABLED", "DELETED", "ENABLE_FAILED", "INITIALIZE_FAILED"})
-NOT_STARTED_PIPELINE_STATUSES = frozenset({"INITIALIZING"})
+# Platforms whose tables live in a database without schemas: a two-part name is `database.table`.
+# MySQL and its relatives (MariaDB, Aurora MySQL) per their documentation; everything else is
+# `schema.table` inside the connection's database.
+_DATABASE_TABLE_PLATFORMS = frozenset({"mysql"})
 
 
-def _upper(value: Any) -> str | None:
-    return value.strip().upper() if isinstance(value, str) and value.strip() else None
+def database_without_schema(platform: str | None) -> bool:
+    return dialect_for(platform) in _DATABASE_TABLE_PLATFORMS
 
 
 class HevoSource(core.CollectorSource):
@@ -114,7 +117,7 @@ class HevoSource(core.CollectorSource):
     def created_at(self, collection: str, record: Mapping[str, Any]) -> datetime | None:
         if not isinstance(record, Mapping):
             return None
-        for key in ("created_ts", "created_at", "createdAt"):
+        for key in ("created_ts", "created_at"):  # OFFICIAL (Edge pipelines); otherwise UNCONFIRMED
             if record.get(key) not in (None, ""):
                 return parse_ts(record.get(key))
         return None
@@ -131,10 +134,10 @@ class HevoSource(core.CollectorSource):
         destinations = {d.id: d for d in (parse_destination(r, problems) for r in raw.stream("destinations")) if d}
         objects = [o for o in (parse_object(r, problems) for r in raw.stream("pipeline_objects"))
                    if o and o.pipeline_id in pipelines]  # objects of a pipeline created after the window go too
-        derived = _attach_mappings(objects, raw.stream("schema_mappings"), pipelines, problems)
+        joined = join_event_types(objects, raw.stream("schema_mappings"), pipelines, problems)
         models = {m.id: m for m in (parse_model(r, problems) for r in raw.stream("models")) if m}
         workflows = {w.id: w for w in (parse_workflow(r, problems) for r in raw.stream("workflows")) if w}
-        builder = _HevoTables(ctx, pipelines, destinations, objects, derived, models, workflows)
+        builder = _HevoTables(ctx, pipelines, destinations, objects, joined, models, workflows)
         builder.build_metadata()
         builder.build_lineage()
         builder.build_job_events(raw.stream("jobs"))
@@ -143,13 +146,18 @@ class HevoSource(core.CollectorSource):
 
 
 # --- fetch ----------------------------------------------------------------------------------------
+def _stored(record: Any, **keys: Any) -> dict[str, Any]:
+    """What goes to intermediate storage: the redacted API object plus our own `_` keys."""
+    return {**redact(record.raw), **keys}
+
+
 class _Fetch(ABC):
     """What both flavours fetch the same way: pipeline lists, details only where needed, objects."""
 
     def __init__(self, client: Any, ctx: core.FetchContext, events: core.EventRouter) -> None:
         self.client = client
         self.ctx = ctx
-        self.problems = ctx.problems
+        self.problems: ProblemLog = ctx.problems
         self.events = events
 
     def run_all(self, tasks: Iterable[Callable[[], T]]) -> list[T]:
@@ -164,264 +172,322 @@ class _Fetch(ABC):
             self.problems.record("hevo.not_found", f"{what} answered 404 (deleted meanwhile?); skipped")
             return default
 
-    def complete_pipelines(self, pipelines: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def complete_pipelines(self, pipelines: list[HevoPipeline]) -> list[HevoPipeline]:
         """GETs a pipeline's detail only when the list left out both its source and destination."""
-        partial = [i for i, p in enumerate(pipelines) if "source" not in p and "destination" not in p
-                   and norm_id(p.get("id"))]
+        partial = [i for i, p in enumerate(pipelines) if "source" not in p.raw and "destination" not in p.raw]
 
-        def detail(i: int) -> Any:
-            pid = str(norm_id(pipelines[i].get("id")))
-            return self.gone(f"pipeline {pid}", lambda: self.client.get_pipeline(pid), None)
+        def detail(i: int) -> HevoPipeline | None:
+            pid = pipelines[i].id
+            return self.gone(f"pipeline {pid}", lambda: self.client.pipeline(pid, self.problems), None)
 
-        for i, body in zip(partial, self.run_all([lambda i=i: detail(i) for i in partial]), strict=True):
-            if isinstance(body, Mapping):
-                pipelines[i] = {**pipelines[i], **redact(body)}
+        for i, full in zip(partial, self.run_all([lambda i=i: detail(i) for i in partial]), strict=True):
+            if full is not None:
+                pipelines[i] = parse_pipeline({**pipelines[i].raw, **full.raw}, self.problems) or pipelines[i]
         return pipelines
 
-    def objects_of(self, pipeline_id: str) -> list[dict[str, Any]]:
-        records = self.gone(f"objects of pipeline {pipeline_id}", lambda: self.client.list_objects(pipeline_id), [])
-        return [{**r, PIPELINE_KEY: pipeline_id}
-                for r in redacted_objects(SOURCE_TYPE, "pipeline_objects", records, self.problems)]
+    def objects_of(self, pipeline_id: str) -> list[HevoObject]:
+        return self.gone(f"objects of pipeline {pipeline_id}",
+                         lambda: self.client.objects(pipeline_id, self.problems), [])
 
     @abstractmethod
     def run(self) -> dict[str, list[Any]]:
         """Reads what this flavour's output uses; returns redacted metadata collections."""
 
 
-def _pipeline_ids(pipelines: list[dict[str, Any]]) -> list[str]:
-    return [pid for pid in (norm_id(p.get("id")) for p in pipelines) if pid]
-
-
 class _StandardFetch(_Fetch):
     """Standard: pipelines, destinations, models, workflows; per pipeline its objects and event types;
-    per event type that has a destination table, its schema mapping."""
+    per event type that can name a destination table, its schema mapping."""
 
     def run(self) -> dict[str, list[Any]]:
-        client = self.client
-        data = fetch_collections(client.http, {
-            "pipelines": client.list_pipelines, "destinations": client.list_destinations,
-            "models": client.list_models, "workflows": client.list_workflows,
-        }, SOURCE_TYPE, self.problems)
-        data["pipelines"] = self.complete_pipelines(data["pipelines"])
-        pids = _pipeline_ids(data["pipelines"])
-        partial_models = [i for i, m in enumerate(data["models"]) if "source_query" not in m and norm_id(m.get("id"))]
+        client, problems = self.client, self.problems
+        pipelines, destinations, models, workflows = self.run_all([
+            lambda: client.pipelines(problems), lambda: client.destinations(problems),
+            lambda: client.models(problems), lambda: client.workflows(problems),
+        ])
+        pipelines = self.complete_pipelines(pipelines)
+        pids = [p.id for p in pipelines]
+        # source_query: 3P (§3e) on the model; fetched from the detail only when the list leaves it out.
+        partial = [i for i, m in enumerate(models) if "source_query" not in m.raw]
         results = self.run_all(
             [lambda p=p: self.objects_of(p) for p in pids]
             + [lambda p=p: self.event_types_of(p) for p in pids]
-            + [lambda i=i: self.model_detail(data["models"][i]) for i in partial_models]
+            + [lambda i=i: self.gone(f"model {models[i].id}", lambda: client.model(models[i].id, problems), None)
+               for i in partial]
         )
         objects = dict(zip(pids, results[: len(pids)], strict=True))
         event_types = dict(zip(pids, results[len(pids): 2 * len(pids)], strict=True))
-        for i, detail in zip(partial_models, results[2 * len(pids):], strict=True):
-            if isinstance(detail, Mapping):
-                data["models"][i] = {**data["models"][i], **detail}
-        data["pipeline_objects"] = [o for p in pids for o in objects[p]]
-        data["schema_mappings"] = self.mappings(pids, objects, event_types)
-        self.route_last_runs(data)
-        return data
+        for i, detail in zip(partial, results[2 * len(pids):], strict=True):
+            if detail is not None:
+                models[i] = parse_model({**models[i].raw, **detail.raw}, problems) or models[i]
+        all_objects = [o for p in pids for o in objects[p]]
+        self.route_last_runs(all_objects, models, workflows)
+        return {
+            "pipelines": [_stored(p) for p in pipelines],
+            "destinations": [_stored(d) for d in destinations],
+            "models": [_stored(m) for m in models],
+            "workflows": [_stored(w) for w in workflows],
+            "pipeline_objects": [_stored(o, **{PIPELINE_KEY: o.pipeline_id}) for o in all_objects],
+            "schema_mappings": self.mappings(pids, objects, event_types),
+        }
 
-    def event_types_of(self, pipeline_id: str) -> list[dict[str, Any]] | None:
+    def event_types_of(self, pipeline_id: str) -> list[EventType] | None:
         """The pipeline's event types, or None when the endpoint is not there (then: one per object)."""
         try:
-            records = self.client.list_event_types(pipeline_id)
+            return self.client.event_types(pipeline_id, self.problems)
         except NotFoundError:
             self.problems.record("hevo.event_types.unavailable", f"pipeline {pipeline_id}: /event-types answered "
                                                                  "404; using the object names as event types")
             return None
-        return redacted_objects(SOURCE_TYPE, "event_types", records, self.problems)
 
-    def model_detail(self, model: Mapping[str, Any]) -> Any:
-        mid = str(norm_id(model.get("id")))
-        body = self.gone(f"model {mid}", lambda: self.client.get_model(mid), None)
-        return redact(body) if isinstance(body, Mapping) else None
-
-    def mappings(self, pids: list[str], objects: Mapping[str, list[dict[str, Any]]],
-                 event_types: Mapping[str, list[dict[str, Any]] | None]) -> list[dict[str, Any]]:
-        """One record per event type; the mapping itself is fetched only where it can name a table."""
+    def mappings(self, pids: list[str], objects: Mapping[str, list[HevoObject]],
+                 event_types: Mapping[str, list[EventType] | None]) -> list[dict[str, Any]]:
+        """One stored record per event type; the mapping itself is fetched only where it can name a table."""
         stubs: list[dict[str, Any]] = []
         wanted: list[dict[str, Any]] = []
         for pid in pids:
             listed = event_types[pid]
-            if listed is None:  # fall back to the objects that can have been ingested
-                listed = [{"name": o.get("name"), "object_name": o.get("name")} for o in objects[pid]
-                          if _upper(o.get("status")) not in NO_DATA_OBJECT_STATUSES]
+            if listed is None:  # fall back to the objects that can have been ingested (same names, 3P)
+                listed = [EventType(o.name, None) for o in objects[pid] if o.has_data]
             for et in listed:
-                name = et.get("name")
-                if not isinstance(name, str) or not name:
-                    self.problems.record("hevo.event_type.no_name", f"pipeline {pid}: an event type without a name")
-                    continue
-                stub = {PIPELINE_KEY: pid, EVENT_TYPE_KEY: name, OBJECT_NAME_KEY: et.get("object_name")}
-                status = _upper(et.get("mapping_status"))
-                if status is not None:
-                    stub["mapping_status"] = status
-                (stubs if status in UNLOADED_MAPPING_STATUSES else wanted).append(stub)
+                stub: dict[str, Any] = {PIPELINE_KEY: pid, EVENT_TYPE_KEY: et.name}
+                if et.mapping_status is not None:
+                    stub["mapping_status"] = et.mapping_status
+                (stubs if et.mapping_status in UNLOADED_MAPPING_STATUSES else wanted).append(stub)
 
         def get(stub: dict[str, Any]) -> dict[str, Any]:
             pid, event_type = stub[PIPELINE_KEY], stub[EVENT_TYPE_KEY]
-            body = self.gone(f"mapping of {event_type!r} in pipeline {pid}",
-                             lambda: unwrap(self.client.get_mapping(pid, event_type)), None)
-            return {**redact(body), **stub} if isinstance(body, Mapping) else stub
+            found = self.gone(f"mapping of {event_type!r} in pipeline {pid}",
+                              lambda: self.client.mapping(pid, event_type, self.problems), None)
+            return {**stub, **redact(found.raw), **stub_keys(stub)} if found is not None else stub
 
         return stubs + self.run_all([lambda s=s: get(s) for s in wanted])
 
-    def route_last_runs(self, data: Mapping[str, list[dict[str, Any]]]) -> None:
-        """Standard's only run evidence: each object's, model's and workflow's latest run, routed to the
-        partition that contains it."""
+    def route_last_runs(self, objects: list[HevoObject], models: list[HevoModel],
+                        workflows: list[HevoWorkflow]) -> None:
+        """Standard's only run evidence: each object's, model's and workflow's latest run (`last_run_ts`),
+        routed to the partition that contains it."""
         routed: list[tuple[Mapping[str, Any], datetime | None]] = []
-        for kind, collection in (("object", "pipeline_objects"), ("model", "models"), ("workflow", "workflows")):
-            for record in data[collection]:
-                last_run = parse_ts(record.get("last_run_ts") or record.get("last_run_at"))
-                if last_run is not None:
-                    routed.append(({"kind": kind, "record": record}, last_run))
+        for o in objects:
+            if o.last_run_at is not None:
+                routed.append(({"kind": "object", "record": _stored(o, **{PIPELINE_KEY: o.pipeline_id})},
+                               o.last_run_at))
+        for kind, records in (("model", models), ("workflow", workflows)):
+            for r in records:
+                if r.last_run_at is not None:
+                    routed.append(({"kind": kind, "record": _stored(r)}, r.last_run_at))
         self.events.add_many("last_runs", routed)
+
+
+def stub_keys(stub: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in stub.items() if k.startswith("_")}
 
 
 class _EdgeFetch(_Fetch):
     """Edge: pipelines and destinations; per pipeline its objects (with their detail, for the fields)
-    and the jobs that started in the window."""
+    and every job page, each job routed by its own start time."""
 
     def run(self) -> dict[str, list[Any]]:
-        client = self.client
-        data = fetch_collections(client.http, {
-            "pipelines": client.list_pipelines, "destinations": client.list_destinations,
-        }, SOURCE_TYPE, self.problems)
-        data["pipelines"] = self.complete_pipelines(data["pipelines"])
-        pids = _pipeline_ids(data["pipelines"])
-        with_jobs = [str(norm_id(p.get("id"))) for p in data["pipelines"] if norm_id(p.get("id")) and self.may_have_jobs(p)]
+        client, problems = self.client, self.problems
+        pipelines, destinations = self.run_all([lambda: client.pipelines(problems), self.edge_destinations])
+        pipelines = self.complete_pipelines(pipelines)
+        pids = [p.id for p in pipelines]
         results = self.run_all([lambda p=p: self.objects_of(p) for p in pids]
-                               + [lambda p=p: self.jobs_of(p) for p in with_jobs])
+                               + [lambda p=p: self.jobs_of(p) for p in pids])
         objects = [o for chunk in results[: len(pids)] for o in chunk]
         jobs = sum(results[len(pids):])
-        need_detail = [i for i, o in enumerate(objects) if "fields" not in o and norm_id(o.get("object_id"))
-                       and _upper(o.get("status")) not in NO_DATA_OBJECT_STATUSES]
+        # The detail (OFFICIAL) has the fields and destination_table_name; loadable objects only.
+        need_detail = [i for i, o in enumerate(objects) if "fields" not in o.raw and o.has_data]
         for i, detail in zip(need_detail, self.run_all([lambda i=i: self.object_detail(objects[i])
                                                         for i in need_detail]), strict=True):
-            if isinstance(detail, Mapping):
-                objects[i] = {**objects[i], **detail}
-        data["pipeline_objects"] = objects
-        self.ctx.log.info(f"hevo edge: {jobs} jobs in the window from {len(with_jobs)} of {len(pids)} pipelines")
-        return data
+            if detail is not None:
+                objects[i] = parse_object({**objects[i].raw, **detail.raw}, problems, objects[i].pipeline_id) \
+                    or objects[i]
+        self.ctx.log.info(f"hevo edge: {jobs} jobs in the window from {len(pids)} pipelines")
+        return {
+            "pipelines": [_stored(p) for p in pipelines],
+            "destinations": [_stored(d) for d in destinations],
+            "pipeline_objects": [_stored(o, **{PIPELINE_KEY: o.pipeline_id}) for o in objects],
+        }
 
-    def may_have_jobs(self, pipeline: Mapping[str, Any]) -> bool:
-        """No request for pipelines that cannot have started a job in the range."""
-        created = parse_ts(pipeline.get("created_ts"))
-        if created is not None and created >= self.ctx.end:
-            return False
-        status = _upper(pipeline.get("status"))
-        if status in NOT_STARTED_PIPELINE_STATUSES:
-            return False
-        updated = parse_ts(pipeline.get("updated_ts"))
-        return not (status in STOPPED_PIPELINE_STATUSES and updated is not None and updated < self.ctx.start)
+    def edge_destinations(self) -> list[HevoDestination]:
+        """Edge `/destinations` is fixture-only (UNCONFIRMED, hevo-api §4): a 404 means "not available",
+        counted; the pipelines' embedded `destination{id, name, destination_type}` (OFFICIAL) stands in."""
+        try:
+            return self.client.destinations(self.problems)
+        except NotFoundError:
+            self.problems.record("hevo.unresolved.destinations_unavailable",
+                                 "Edge /destinations answered 404; using each pipeline's embedded destination "
+                                 "(no configuration: hosts only from `mapping`)")
+            return []
 
-    def object_detail(self, obj: Mapping[str, Any]) -> Any:
-        pid, object_id = str(obj[PIPELINE_KEY]), str(norm_id(obj.get("object_id")))
-        body = self.gone(f"object {object_id} of pipeline {pid}", lambda: self.client.get_object(pid, object_id), None)
-        return redact(body) if isinstance(body, Mapping) else None
+    def object_detail(self, obj: HevoObject) -> HevoObject | None:
+        return self.gone(f"object {obj.native_id} of pipeline {obj.pipeline_id}",
+                         lambda: self.client.object_detail(obj.pipeline_id, obj.native_id, self.problems), None)
 
     def jobs_of(self, pipeline_id: str) -> int:
-        """Routes the pipeline's jobs by start time; stops paging once a newest-first page is past the window."""
+        """Reads the pipeline's job pages and routes each job by its `created_ts`.
+
+        The order of /jobs is not documented, so paging stops early only when the data proves it: every
+        job seen so far, across pages, is in non-increasing `created_ts` order, and the last one started
+        before the range. Any job out of order (or without a start) means every page is read."""
         routed = 0
+        ordered, previous, seen = True, None, 0
         try:
-            for page in self.client.iter_job_pages(pipeline_id, self.ctx.start, self.ctx.end):
-                records, starts = [], []
+            for page in self.client.iter_job_pages(pipeline_id, self.problems):
+                records: list[tuple[Mapping[str, Any], datetime | None]] = []
                 for job in page:
-                    if not isinstance(job, Mapping) or norm_id(job.get("job_id")) is None:
-                        self.problems.record("hevo.job.invalid", f"pipeline {pipeline_id}: skipped a job without an id")
-                        continue
-                    started = parse_ts(job.get("created_ts"))
-                    starts.append(started)
-                    records.append(({**redact(job), PIPELINE_KEY: pipeline_id}, started))
+                    seen += 1
+                    if job.created_at is None or (previous is not None and job.created_at > previous):
+                        ordered = False
+                    previous = job.created_at if job.created_at is not None else previous
+                    records.append((_stored(job, **{PIPELINE_KEY: pipeline_id}), job.created_at))
                 routed += self.events.add_many("jobs", records)
-                if _older_than(starts, self.ctx.start):
+                if ordered and seen >= 2 and previous is not None and previous < self.ctx.start:
                     break
         except NotFoundError:
             self.problems.record("hevo.not_found", f"jobs of pipeline {pipeline_id} answered 404; skipped")
         return routed
 
 
-def _older_than(starts: list[datetime | None], start: datetime) -> bool:
-    """True when the page is newest first and already reaches before `start`: later pages are older."""
-    if not starts or any(s is None for s in starts):
-        return False
-    known = [s for s in starts if s is not None]
-    newest_first = all(a >= b for a, b in zip(known, known[1:], strict=False))
-    return newest_first and known[-1] < start
-
-
 # --- normalise ------------------------------------------------------------------------------------
-def _attach_mappings(objects: list[HevoObject], mappings: Iterable[Any], pipelines: Mapping[str, HevoPipeline],
-                     problems: Any) -> list[tuple[str, LoadTarget]]:
-    """Gives each Standard object the load targets of its event types; returns the event types that no
-    object feeds (a transformation's output) as (pipeline id, target)."""
-    by_name = {(o.pipeline_id, o.name): o for o in objects}
-    derived: list[tuple[str, LoadTarget]] = []
+@dataclass
+class Joined:
+    """Standard event types joined to the objects they come from, and the ones no object has."""
+
+    by_object: dict[str, list[SchemaMapping]]  # object native id → its mappings
+    derived: list[tuple[str, SchemaMapping]]  # (pipeline id, a transformation's event type)
+
+
+def _last_part(name: str) -> str:
+    return name.rsplit(".", 1)[-1].casefold()
+
+
+def join_event_types(objects: list[HevoObject], mappings: Iterable[Any], pipelines: Mapping[str, HevoPipeline],
+                     problems: ProblemLog) -> Joined:
+    """Joins each Standard event type to the object of the same name (3P: the event type's name is the
+    ingested object's name). Tried in order: the exact name; the name ignoring case; the table part of a
+    `<db>.<table>` / `schema.table` name when one side is qualified and the other not. A name that several
+    objects match is counted and left out; a name that no object has is a transformation's output."""
+    per_pipeline: dict[str, list[HevoObject]] = {}
+    for o in objects:
+        per_pipeline.setdefault(o.pipeline_id, []).append(o)
+    joined = Joined({}, [])
     for record in mappings:
         if not isinstance(record, Mapping):
             continue
         pid = norm_id(record.get(PIPELINE_KEY))
-        if pid not in pipelines:
+        event_type = record.get(EVENT_TYPE_KEY)
+        if pid not in pipelines or not isinstance(event_type, str):
             continue
-        target = parse_mapping(record, problems)
-        source_object = by_name.get((pid, str(record.get(OBJECT_NAME_KEY) or "")))
-        if source_object is not None:
-            source_object.targets.append(target)
-        elif record.get(OBJECT_NAME_KEY):
-            problems.record("hevo.event_type.object_missing", f"pipeline {pid}: event type {target.event_type!r} "
-                                                              f"names object {record.get(OBJECT_NAME_KEY)!r}, not listed")
+        mapping = parse_mapping(record, event_type, problems)
+        candidates = per_pipeline.get(pid, [])
+        match = [o for o in candidates if o.name == event_type]
+        if not match:
+            match = [o for o in candidates if o.name.casefold() == event_type.casefold()]
+        if not match:  # `orders` vs `public.orders` (or the reverse): the table part, one side unqualified
+            match = [o for o in candidates if _last_part(o.name) == _last_part(event_type)
+                     and ("." not in o.name) != ("." not in event_type)]
+            if len(match) == 1:
+                problems.record("hevo.event_type.joined_by_table_name",
+                                f"pipeline {pid}: event type {event_type!r} joined to object {match[0].name!r}")
+        if len(match) == 1:
+            joined.by_object.setdefault(match[0].native_id, []).append(mapping)
+        elif match:
+            problems.record("hevo.unresolved.event_type_ambiguous",
+                            f"pipeline {pid}: event type {event_type!r} matches {len(match)} objects; no lineage")
         else:
-            derived.append((str(pid), target))
-    return derived
+            problems.record("hevo.event_type.transformation_output",
+                            f"pipeline {pid}: event type {event_type!r} has no object: linked from the source")
+            joined.derived.append((pid, mapping))
+    return joined
 
 
-def _with_prefix(table: str, prefix: str, already: bool) -> str:
-    """The destination table name with the pipeline's prefix, unless it already carries it."""
-    if not prefix or already or table.lower().startswith(prefix.lower()):
-        return table
-    return prefix + table
+@dataclass(frozen=True)
+class SourceTable:
+    database: str | None
+    schema: str | None
+    table: str
+
+    @property
+    def qualified(self) -> str:
+        return ".".join(p for p in (self.database, self.schema, self.table) if p)
 
 
 class _HevoTables(ExtractTables):
     """Builds one partition's four tables from parsed records."""
 
     def __init__(self, ctx: core.NormaliseContext, pipelines: dict[str, HevoPipeline],
-                 destinations: dict[str, HevoDestination], objects: list[HevoObject],
-                 derived: list[tuple[str, LoadTarget]], models: dict[str, HevoModel],
-                 workflows: dict[str, HevoWorkflow]) -> None:
+                 destinations: dict[str, HevoDestination], objects: list[HevoObject], joined: Joined,
+                 models: dict[str, HevoModel], workflows: dict[str, HevoWorkflow]) -> None:
         super().__init__(ctx, SOURCE_TYPE)
         self.pipelines, self.destinations, self.objects = pipelines, destinations, objects
-        self.derived, self.models, self.workflows = derived, models, workflows
-        self.source_refs = {pid: self._reference(p.source, p.source.name, p.name) for pid, p in pipelines.items()}
+        self.joined, self.models, self.workflows = joined, models, workflows
+        self.source_refs = {pid: self._reference(p.source, p.name) for pid, p in pipelines.items()}
 
     # references -------------------------------------------------------------------------------
     def _reference(self, connector: Connector, *names: str | None) -> Reference:
         """`mapping` by any name the tool shows (name, display name, pipeline name), else resolved from
-        the configuration; without a host, a best guess (URL host or connector type) marked unmapped."""
+        the configuration (host keys or a URL). No host: empty, and the edges that need it are counted."""
         mapping = self.settings.mapping
-        candidates = [n for n in (connector.name, as_display(connector), *names) if n]
+        candidates = [n for n in (connector.name, connector.display_name, *names) if n]
         key = next((n for n in candidates if n in mapping), candidates[0] if candidates else None)
         reference = resolve_reference(key, connector.type, connector.config, mapping)
         if reference.host:
             return reference
         url = next((str(v) for k, v in connector.config.items() if k.lower().endswith("url") and isinstance(v, str)
                     and "://" in v), "")
-        host = urlsplit(url).hostname or (connector.type or "").lower()
-        return Reference(host, reference.database or (key or ""), reference.schema, False)
+        return Reference(urlsplit(url).hostname or "", reference.database, reference.schema, False)
 
-    def destination_of(self, connector: Connector) -> Connector:
-        """A pipeline's or model's destination, completed from /destinations (which has the config)."""
+    def destination_of(self, connector: Connector, where: str) -> Connector:
+        """A pipeline's or model's destination, completed from /destinations by id (which has the config)."""
         listed = self.destinations.get(connector.id or "")
-        if listed is None and connector.name:
-            listed = next((d for d in self.destinations.values() if d.name == connector.name), None)
         if listed is None:
+            if connector.id is None and connector.type is None:
+                self.problems.record("hevo.unresolved.destination", f"{where}: no destination id or type")
             return connector
-        return Connector(listed.id, listed.name, listed.type or connector.type,
+        return Connector(listed.id, listed.name or connector.name, listed.type or connector.type,
                          listed.config or connector.config, listed.raw)
 
     def _external(self, connector: Connector, reference: Reference, database: str | None, schema: str | None,
-                  table: str) -> Endpoint:
-        self.note_unmapped(as_display(connector) or connector.name or connector.type or "?", connector.type, reference)
+                  table: str, why: str) -> Endpoint | None:
+        if not reference.host:
+            self.problems.record("hevo.unresolved.endpoint_host",
+                                 f"{why}: {connector.name or connector.type or '?'} has no host in the API's data "
+                                 "and no `mapping` entry; edge left out")
+            return None
+        self.note_unmapped(connector.display_name or connector.name or connector.type or "?", connector.type,
+                           reference)
         return Endpoint.external("table", reference, table, schema=schema or reference.schema or None,
                                  database=database or reference.database or None)
+
+    def source_table(self, pipeline: HevoPipeline, obj: HevoObject) -> SourceTable:
+        """The object's source table, folded as the source platform stores it. Standard names are
+        `schema.table` (or `<db>.<table>` on MySQL-like sources, which have no schemas); Edge gives
+        `source_namespace {k2 database, k1 schema, k0 table}` (OFFICIAL)."""
+        platform = pipeline.source.type
+        reference = self.source_refs[pipeline.id]
+        no_schema = database_without_schema(platform)
+        if obj.source_namespace is not None:
+            database, schema, table = obj.source_namespace
+            if no_schema:
+                if database and schema and database != schema:
+                    self.problems.record("hevo.unresolved.source_schema",
+                                         f"object {obj.native_id}: {platform} has no schemas; k1 {schema!r} dropped")
+                database, schema = database or schema, None
+            table = table or obj.name
+        else:
+            parts = [p for p in obj.name.split(".") if p]
+            table = parts[-1] if parts else obj.name
+            if no_schema:
+                database = parts[-2] if len(parts) >= 2 else None
+                schema = None
+            else:
+                schema = parts[-2] if len(parts) >= 2 else None
+                database = parts[-3] if len(parts) >= 3 else None
+        database = database or reference.database or None
+        schema = None if no_schema else (schema or reference.schema or None)
+        return SourceTable(*(fold_identifier(p, platform) if p else None for p in (database, schema)),
+                           fold_identifier(table, platform))
 
     # metadata ---------------------------------------------------------------------------------
     def _properties(self, raw: Mapping[str, Any], drop: tuple[str, ...]) -> dict[str, Any]:
@@ -436,25 +502,25 @@ class _HevoTables(ExtractTables):
                 properties=self._properties(p.raw, common), created_at=iso(p.created_at), updated_at=iso(p.updated_at)))
             if p.source.name or p.source.type:  # the pipeline's source, as K sees a data source
                 self.metadata.add(metadata_row(
-                    object_id=self.oid("source", p.id), object_type="source", name=as_display(p.source) or p.source.name,
+                    object_id=self.oid("source", p.id), object_type="source", name=p.source.display_name or p.source.name,
                     qualified_name=p.source.name, parent_id=self.oid("pipeline", p.id), reference=self.source_refs[p.id],
                     properties=self._properties(p.source.raw, ("name", "display_name"))))
         for d in self.destinations.values():
-            connector = Connector(d.id, d.name, d.type, d.config, d.raw)
             self.metadata.add(metadata_row(
                 object_id=self.oid("destination", d.id), object_type="destination", name=d.name,
-                qualified_name=d.type, reference=self._reference(connector), status=d.status,
+                qualified_name=d.type, reference=self._reference(d.connector()), status=d.status,
                 properties=self._properties(d.raw, common), created_at=iso(d.created_at), updated_at=iso(d.updated_at)))
         for o in self.objects:
-            reference = self.source_refs[o.pipeline_id]
+            pipeline = self.pipelines[o.pipeline_id]
+            reference, table = self.source_refs[o.pipeline_id], self.source_table(pipeline, o)
             self.metadata.add(metadata_row(
                 object_id=self.oid("pipeline_object", o.native_id), object_type="pipeline_object", name=o.name,
-                qualified_name=o.qualified_name or None, parent_id=self.oid("pipeline", o.pipeline_id),
-                reference=Reference(reference.host, o.source_database or reference.database, "", reference.mapped),
-                schema=o.source_schema or reference.schema or None, status=o.status,
+                qualified_name=table.qualified or None, parent_id=self.oid("pipeline", o.pipeline_id),
+                reference=Reference(reference.host, table.database or "", "", reference.mapped),
+                schema=table.schema, status=o.status,
                 properties=self._properties(o.raw, ("name", "object_name", "status"))))
         for m in self.models.values():
-            destination = self.destination_of(m.destination)
+            destination = self.destination_of(m.destination, f"model {m.id}")
             reference = self._reference(destination)
             self.metadata.add(metadata_row(
                 object_id=self.oid("model", m.id), object_type="model", name=m.name, qualified_name=m.output_table,
@@ -463,16 +529,10 @@ class _HevoTables(ExtractTables):
                 properties=self._properties(m.raw, (*common, "source_query")),
                 created_at=iso(m.created_at), updated_at=iso(m.updated_at)))
             if m.source_query:
-                self.databaselog.add({
-                    "log_id": f"{SOURCE_TYPE}:model_query:{m.id}",
-                    "object_id": self.oid("model", m.id),
-                    "host": reference.host or None,
-                    "database": reference.database or None,
-                    "schema": reference.schema or None,
-                    "query_type": "model",
-                    "query_text": self._mask(m.source_query, destination.type),
-                    "captured_at": iso(m.updated_at or m.created_at),
-                })
+                self.databaselog.add(databaselog_row(
+                    log_id=f"{SOURCE_TYPE}:model_query:{m.id}", object_id=self.oid("model", m.id),
+                    reference=reference, query_type="model", query_text=self._mask(m.source_query, destination.type),
+                    captured_at=iso(m.updated_at or m.created_at)))
         for w in self.workflows.values():
             self.metadata.add(metadata_row(
                 object_id=self.oid("workflow", w.id), object_type="workflow", name=w.name, status=w.status,
@@ -482,35 +542,68 @@ class _HevoTables(ExtractTables):
         return mask_sql(sql, dialect_for(destination_type)) if self.settings.mask else sql
 
     # lineage ----------------------------------------------------------------------------------
-    def _target_endpoint(self, pipeline: HevoPipeline, target: LoadTarget) -> Endpoint | None:
-        if not target.loads_data or not target.table:
-            return None
-        destination = self.destination_of(pipeline.destination)
-        table = _with_prefix(target.table, pipeline.table_prefix, target.prefixed)
-        return self._external(destination, self._reference(destination), target.database, target.schema, table)
+    def _destination_endpoint(self, pipeline: HevoPipeline, database: str | None, schema: str | None,
+                              table: str, why: str) -> tuple[Endpoint | None, str | None]:
+        """A destination table as the destination platform stores it, and that platform."""
+        destination = self.destination_of(pipeline.destination, f"pipeline {pipeline.id}")
+        reference, platform = self._reference(destination), destination.type
+        name = split_table_name(table, database or reference.database, schema or reference.schema, platform)
+        return self._external(destination, reference, name.database, name.schema, name.name, why), platform
+
+    def _standard_target(self, pipeline: HevoPipeline, mapping: SchemaMapping) -> tuple[Endpoint | None, str | None]:
+        """The mapping's `destination_table` as Hevo reports it (3P): the pipeline's table prefix is not
+        prepended (whether the name already carries it is UNCONFIRMED, so it is taken as is)."""
+        if not mapping.loads_data or not mapping.destination_table:
+            return None, None
+        return self._destination_endpoint(pipeline, None, None, mapping.destination_table,
+                                          f"pipeline {pipeline.id} mapping {mapping.event_type!r}")
+
+    def _edge_target(self, pipeline: HevoPipeline, obj: HevoObject) -> tuple[Endpoint | None, str | None]:
+        """Edge: the detail's `destination_table_name` as is; else `destination_prefix + k0` (OFFICIAL,
+        the provider's OpenLineage utils), in `destination_namespace` k2 database / k1 schema."""
+        database, schema, k0 = obj.destination_namespace or (None, None, None)
+        table = obj.destination_table_name or (pipeline.destination_prefix + k0 if k0 else None)
+        if not table:
+            self.problems.record("hevo.unresolved.destination_table", f"object {obj.native_id}: no destination table")
+            return None, None
+        # Names with dots inside are not split here: the namespace gives database and schema.
+        destination = self.destination_of(pipeline.destination, f"pipeline {pipeline.id}")
+        reference, platform = self._reference(destination), destination.type
+        endpoint = self._external(destination, reference, fold_identifier(database or reference.database, platform),
+                                  fold_identifier(schema or reference.schema, platform),
+                                  fold_identifier(table, platform), f"object {obj.native_id}")
+        return endpoint, platform
 
     def build_lineage(self) -> None:
         for o in self.objects:
             if not o.has_data:
                 continue
             pipeline = self.pipelines[o.pipeline_id]
-            upstream: Endpoint | None = None
             via = self.oid("pipeline_object", o.native_id)
-            for target in o.targets:
-                downstream = self._target_endpoint(pipeline, target)
+            if o.is_edge:
+                targets = [(*self._edge_target(pipeline, o), o.fields)]
+            else:
+                targets = [(*self._standard_target(pipeline, m), m.fields)
+                           for m in self.joined.by_object.get(o.native_id, [])]
+            upstream: Endpoint | None = None
+            for downstream, platform, fields in targets:
                 if downstream is None:
                     continue
                 if upstream is None:
-                    upstream = self._external(pipeline.source, self.source_refs[pipeline.id], o.source_database,
-                                              o.source_schema, o.source_table)
+                    table = self.source_table(pipeline, o)
+                    upstream = self._external(pipeline.source, self.source_refs[pipeline.id], table.database,
+                                              table.schema, table.table, f"object {o.native_id} source")
+                    if upstream is None:
+                        break
                 self.edge(upstream, downstream, via_object_id=via)
-                for f in target.fields:
-                    if f.destination and not f.ignored:
-                        self.edge(upstream, downstream, via_object_id=via, upstream_column=f.source,
-                                  downstream_column=f.destination)
-        for pid, target in self.derived:  # a transformation's event type: from the pipeline's source
+                for f in fields:
+                    if f.loaded and f.destination:
+                        self.edge(upstream, downstream, via_object_id=via,
+                                  upstream_column=fold_identifier(f.source, pipeline.source.type),
+                                  downstream_column=fold_identifier(f.destination, platform))
+        for pid, mapping in self.joined.derived:  # a transformation's event type: from the pipeline's source
             pipeline = self.pipelines[pid]
-            downstream = self._target_endpoint(pipeline, target)
+            downstream, _ = self._standard_target(pipeline, mapping)
             if downstream is not None and (pipeline.source.name or pipeline.source.type):
                 self.edge(self.own("source", pid), downstream, via_object_id=self.oid("pipeline", pid))
         for m in self.models.values():
@@ -519,107 +612,104 @@ class _HevoTables(ExtractTables):
     def _model_lineage(self, model: HevoModel) -> None:
         if not model.output_table:
             return
-        destination = self.destination_of(model.destination)
+        destination = self.destination_of(model.destination, f"model {model.id}")
+        if destination.type is None:
+            self.problems.record("hevo.unresolved.model_destination",
+                                 f"model {model.id}: its destination (type, host) is unknown; no lineage")
+            return
         reference = self._reference(destination)
-        output = split_table_name(model.output_table, reference.database, reference.schema)
-        downstream = self._external(destination, reference, output.database, output.schema, output.name)
-        via = self.oid("model", model.id)
+        platform = destination.type
+        output = split_table_name(model.output_table, reference.database, reference.schema, platform)
+        why = f"model {model.id}"
         tables = []
         if model.source_query:
             try:
-                tables = tables_in_sql(model.source_query, destination.type, reference.database, reference.schema)
+                tables = tables_in_sql(model.source_query, platform, reference.database, reference.schema)
             except SqlParseError as exc:
                 self.problems.record("hevo.model.sql_unparsed", f"model {model.id}: source_query not parsed ({exc}); "
                                                                 "linked to its destination only")
+        downstream = self._external(destination, reference, output.database, output.schema, output.name, why)
+        if downstream is None:
+            return
+        via = self.oid("model", model.id)
         for t in tables:
-            self.edge(self._external(destination, reference, t.database, t.schema, t.name), downstream,
-                      via_object_id=via)
+            upstream = self._external(destination, reference, t.database, t.schema, t.name, why)
+            if upstream is not None:
+                self.edge(upstream, downstream, via_object_id=via)
         if not tables and destination.id in self.destinations:
             self.edge(self.own("destination", destination.id), downstream, via_object_id=via)
 
     # events -----------------------------------------------------------------------------------
     def build_job_events(self, jobs: Iterable[Any]) -> None:
-        """Edge jobs that started in the window (routed there at fetch time)."""
+        """Edge jobs that started in the window (routed there at fetch time). Fields OFFICIAL (§4)."""
         mask = self.settings.mask
-        for job in jobs:
-            pid, job_id = norm_id(job.get(PIPELINE_KEY)), norm_id(job.get("job_id"))
-            if not pid or not job_id:
-                self.problems.record("hevo.job.invalid", "skipped a job without pipeline or job id")
+        for record in jobs:
+            job = parse_job(record, self.problems)
+            if job is None:
                 continue
-            native = _upper(job.get("status"))
-            status = JOB_STATUS.get(native or "")
+            status = JOB_STATUS.get(job.status or "")
             if status is None:
-                status = "WARNING"
-                self.problems.record("hevo.job.unknown_status", f"job {job_id}: status {job.get('status')!r} read as WARNING")
-            started = parse_ts(job.get("created_ts"))
-            duration_ms = as_int(job.get("duration"))
+                status = "UNKNOWN"
+                self.problems.record("hevo.unresolved.job_status",
+                                     f"job {job.job_id}: status {job.status!r} is not a documented job status")
             finished = None
-            if native in FINISHED_JOB_STATUSES:
-                finished = parse_ts(job.get("updated_ts"))
-                if started is not None and duration_ms is not None:
-                    finished = parse_ts(round(started.timestamp() * 1000) + duration_ms)
-            error = next((job[k] for k in ("error_message", "failure_reason", "message", "error")
-                          if isinstance(job.get(k), str) and job[k]), None)
-            self.events.add({
-                "event_id": f"{SOURCE_TYPE}:job:{pid}:{job_id}",
-                "object_id": self.oid("pipeline", pid),
-                "event_type": "pipeline_job",
-                "status": status,
-                "native_status": job.get("status") if isinstance(job.get("status"), str) else None,
-                "started_at": iso(started),
-                "finished_at": iso(finished),
-                "duration_seconds": round(duration_ms / 1000, 3) if duration_ms is not None and finished else None,
-                "rows_added": as_int(job.get("events_loaded")),
-                "rows_changed": None,
-                "rows_removed": None,
-                "rows_failed": as_int(job.get("events_failed")),
-                "rows_total": as_int(job.get("events_ingested")),
-                "error_message": mask_text(error) if mask and error else error,
-                "properties": compact_json({k: job.get(k) for k in (
+            if job.status in FINISHED_JOB_STATUSES:
+                finished = job.updated_at
+                if job.created_at is not None and job.duration_ms is not None:
+                    finished = parse_ts(round(job.created_at.timestamp() * 1000) + job.duration_ms)
+            raw = job.raw
+            # The error text's key is UNCONFIRMED (not in the provider's model): read when present.
+            error = next((raw[k] for k in ("error_message", "failure_reason", "message", "error")
+                          if isinstance(raw.get(k), str) and raw[k]), None)
+            self.events.add(event_row(
+                event_id=f"{SOURCE_TYPE}:job:{job.pipeline_id}:{job.job_id}",
+                object_id=self.oid("pipeline", job.pipeline_id), event_type="pipeline_job", status=status,
+                native_status=raw.get("status") if isinstance(raw.get("status"), str) else None,
+                started_at=iso(job.created_at), finished_at=iso(finished),
+                duration_seconds=round(job.duration_ms / 1000, 3) if job.duration_ms is not None and finished else None,
+                rows_added=as_int(raw.get("events_loaded")), rows_failed=as_int(raw.get("events_failed")),
+                rows_total=as_int(raw.get("events_ingested")),
+                error_message=mask_text(error) if mask and error else error,
+                properties={k: raw.get(k) for k in (
                     "type", "objects_success", "objects_queued", "objects_skipped", "objects_failed",
-                    "min_latency", "max_latency", "mean_latency", "updated_ts") if job.get(k) is not None}),
-            })
+                    "min_latency", "max_latency", "mean_latency", "updated_ts") if raw.get(k) is not None},
+            ))
 
     def build_last_run_events(self, last_runs: Iterable[Any]) -> None:
-        """Standard: the latest run of each object, model and workflow, when it falls in the window."""
+        """Standard: the latest run of each object, model and workflow, when it falls in the window.
+
+        The outcome is `last_run_status` when the API gives one (UNCONFIRMED, treated as optional
+        everywhere); otherwise UNKNOWN with an empty native_status, the lifecycle status kept in
+        `properties.lifecycle_status`, and counted: ACTIVE or PAUSED says nothing about how a run ended."""
         for entry in last_runs:
             kind, record = entry.get("kind"), entry.get("record")
             if not isinstance(record, Mapping) or kind not in ("object", "model", "workflow"):
                 self.problems.record("hevo.last_run.invalid", "skipped an unreadable last-run record")
                 continue
+            parsed: HevoObject | HevoModel | HevoWorkflow | None
             if kind == "object":
                 parsed = parse_object(record, self.problems)
-                native_id = parsed.native_id if parsed else None
                 object_type = "pipeline_object"
             else:
-                native_id = norm_id(record.get("id"))
+                parsed = (parse_model if kind == "model" else parse_workflow)(record, self.problems)
                 object_type = kind
-            started = parse_ts(record.get("last_run_ts") or record.get("last_run_at"))
-            if native_id is None or started is None:
+            if parsed is None or parsed.last_run_at is None:
                 self.problems.record("hevo.last_run.invalid", f"skipped a {kind} last run without id or time")
                 continue
-            native = _upper(record.get("last_run_status")) or _upper(record.get("status"))
-            status = LAST_RUN_STATUS.get(native or "")
+            native_id = parsed.native_id if isinstance(parsed, HevoObject) else parsed.id
+            run_status = parsed.last_run_status
+            status = LAST_RUN_STATUS.get(run_status or "")
             if status is None:
-                status = "WARNING"
-                self.problems.record("hevo.last_run.unknown_status",
-                                     f"{kind} {native_id}: status {native!r} read as WARNING")
-            self.events.add({
-                "event_id": f"{SOURCE_TYPE}:{kind}_last_run:{native_id}:{round(started.timestamp() * 1000)}",
-                "object_id": self.oid(object_type, native_id),
-                "event_type": f"{kind}_last_run",
-                "status": status,
-                "native_status": native,
-                "started_at": iso(started),
-                "finished_at": None,
-                "duration_seconds": None,
-                "rows_added": None, "rows_changed": None, "rows_removed": None, "rows_failed": None,
-                "rows_total": None,
-                "error_message": None,
-                "properties": compact_json({"source": "last_run_ts", "object_status": record.get("status")}),
-            })
+                status = "UNKNOWN"
+                reason = "no last_run_status" if run_status is None else f"last_run_status {run_status!r} not known"
+                self.problems.record("hevo.unresolved.run_outcome", f"{kind} {native_id}: {reason}; status UNKNOWN")
+            started = parsed.last_run_at
+            self.events.add(event_row(
+                event_id=f"{SOURCE_TYPE}:{kind}_last_run:{native_id}:{round(started.timestamp() * 1000)}",
+                object_id=self.oid(object_type, native_id), event_type=f"{kind}_last_run", status=status,
+                native_status=run_status, started_at=iso(started),
+                properties={"source": "last_run_ts", "lifecycle_status": parsed.status},
+            ))
 
 
-def as_display(connector: Connector) -> str | None:
-    value = connector.raw.get("display_name")
-    return value if isinstance(value, str) and value else None
+__all__ = ["JOB_STATUS", "LAST_RUN_STATUS", "NO_DATA_OBJECT_STATUSES", "HevoSource", "database_without_schema"]

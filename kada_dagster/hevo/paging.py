@@ -1,0 +1,72 @@
+"""Hevo's two paging schemes, owned by the Hevo client (the shared HTTP layer only drives a Paginator).
+
+Standard (`/api/public/v2.0`): `limit` (max 100) + `starting_after`; the `pagination` object is absent on
+the last page. OFFICIAL (hevo-api §2, api-docs.hevodata.com/reference/pagination).
+Edge (`/api/v1`): `limit` + `cursor`, answered `{data, has_more, next_cursor}`. OFFICIAL (hevo-api §4,
+hevoio/hevo-airflow-provider hooks).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from kada_dagster.core.http import MalformedResponseError, Paginator
+
+__all__ = ["NextCursorPaginator", "Paginator", "StartingAfterPaginator", "page_items"]
+
+
+def page_items(body: Any, path: str) -> list[Any]:
+    """The `data` list of a list page (both flavours, OFFICIAL); 204 No Content (`{}`) is an empty page."""
+    if isinstance(body, Mapping):
+        data = body.get("data")
+        if isinstance(data, list):
+            return data
+        if data is None:
+            return []
+    raise MalformedResponseError(f"GET {path}: expected an object with a 'data' list, got {type(body).__name__}",
+                                 path=path)
+
+
+@dataclass
+class StartingAfterPaginator:
+    """Hevo Standard: follow `pagination.starting_after` while it is present and moves."""
+
+    limit: int = 100
+
+    def first_params(self) -> dict[str, Any]:
+        return {"limit": self.limit}
+
+    def items(self, body: Any, path: str) -> list[Any]:
+        return page_items(body, path)
+
+    def next_params(self, body: Any, params: dict[str, Any], items: list[Any]) -> dict[str, Any] | None:
+        # OFFICIAL (hevo-api §2): "If there are no more elements ... pagination object is not returned".
+        pagination = body.get("pagination") if isinstance(body, Mapping) else None
+        cursor = pagination.get("starting_after") if isinstance(pagination, Mapping) else None
+        if not items or not cursor or cursor == params.get("starting_after"):
+            return None
+        return {**params, "starting_after": cursor}
+
+
+@dataclass
+class NextCursorPaginator:
+    """Hevo Edge: follow `next_cursor` until `has_more` is false or the cursor is missing or repeats."""
+
+    limit: int = 100
+
+    def first_params(self) -> dict[str, Any]:
+        return {"limit": self.limit}
+
+    def items(self, body: Any, path: str) -> list[Any]:
+        return page_items(body, path)
+
+    def next_params(self, body: Any, params: dict[str, Any], items: list[Any]) -> dict[str, Any] | None:
+        # OFFICIAL (hevo-api §4): {"data", "has_more": bool, "next_cursor": str|null}; only limit/cursor are sent.
+        if not isinstance(body, Mapping) or not items:
+            return None
+        cursor = body.get("next_cursor")
+        if body.get("has_more") is False or not cursor or cursor == params.get("cursor"):
+            return None
+        return {"limit": params.get("limit", self.limit), "cursor": cursor}
