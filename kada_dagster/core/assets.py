@@ -23,6 +23,7 @@ import dagster as dg
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from kada_dagster.core.alerts import WEBHOOK_ENV, failure_report, send_alert
 from kada_dagster.core.checks import (
     CheckOutcome,
     contract_check,
@@ -200,6 +201,18 @@ def _check_result(asset_key: dg.AssetKey, name: str, outcome: CheckOutcome,
     return dg.AssetCheckResult(asset_key=asset_key, check_name=name, passed=outcome.passed,
                                severity=severity, metadata=metadata,
                                description=None if outcome.passed else "; ".join(outcome.problems[:3]))
+
+
+def _failure_text(event: dg.DagsterEvent) -> str:
+    """A step failure's own words: a dg.Failure's description, else the error without its class path."""
+    data = event.step_failure_data
+    if data is None:
+        return event.message or ""
+    if data.user_failure_data is not None and data.user_failure_data.description:
+        return data.user_failure_data.description
+    message = data.error.message if data.error else ""
+    head, sep, rest = message.partition(": ")
+    return rest if sep and "." in head and " " not in head else message
 
 
 class CollectorAssets:
@@ -498,6 +511,36 @@ class CollectorAssets:
 
         return landing_catchup
 
+    def run_failure_sensor(self, op_names: set[str]) -> dg.SensorDefinition:
+        """Reports every failed run that touched this instance's assets (the daily job, backfills and
+        manual materialisations alike): one structured log line, and the webhook when one is set."""
+        instance, keys = self.instance, {self.raw_key, self.landing_key, *self.table_keys.values()}
+
+        def touches(context: dg.RunFailureSensorContext, steps: list[str]) -> bool:
+            run = context.dagster_run
+            if run.tags.get("kada/instance") == instance or (run.asset_selection and keys & run.asset_selection):
+                return True
+            if op_names & set(steps):
+                return True
+            plan = (context.instance.get_execution_plan_snapshot(run.execution_plan_snapshot_id)
+                    if run.execution_plan_snapshot_id else None)
+            return plan is not None and any(step.key in op_names for step in plan.steps)
+
+        @dg.run_failure_sensor(name=f"{instance}_run_failure_sensor", default_status=dg.DefaultSensorStatus.RUNNING,
+                               description=f"Report failed {instance} runs (log line; {WEBHOOK_ENV} when set).")
+        def on_failure(context: dg.RunFailureSensorContext) -> None:
+            run = context.dagster_run
+            failures = context.get_step_failure_events()
+            steps = [e.step_key for e in failures if e.step_key]
+            if not touches(context, steps):
+                return
+            errors = [_failure_text(e) for e in failures]
+            report = failure_report(instance, run.run_id, run.job_name, run.tags, steps, errors,
+                                    context.failure_event.message)
+            send_alert(report, context.log)
+
+        return on_failure
+
     # --- definitions -------------------------------------------------------------------------
     def definitions(self, resources: dict[str, Any], schedule_hour: int = 1,
                     extra: "Callable[[CollectorAssets], dg.Definitions] | None" = None) -> dg.Definitions:
@@ -514,6 +557,7 @@ class CollectorAssets:
             job, name=f"{self.instance}_daily_schedule", hour_of_day=schedule_hour, minute_of_hour=15,
             description=f"Each day after 01:15 UTC, extract the previous UTC day of {self.source.display_name}.",
         )
-        sensors = [self.landing_catchup_sensor()] if self.auto_push else []
+        op_names = {a.node_def.name for a in assets}
+        sensors = [self.run_failure_sensor(op_names), *([self.landing_catchup_sensor()] if self.auto_push else [])]
         defs = dg.Definitions(assets=assets, jobs=[job], schedules=[schedule], sensors=sensors, resources=resources)
         return dg.Definitions.merge(defs, extra(self)) if extra else defs
