@@ -1,8 +1,10 @@
-"""Typed records for Hightouch API objects, parsed tolerantly.
+"""Typed records for Hightouch API objects, parsed tolerantly, each field with its evidence.
 
-The spec and real responses disagree in places (numeric vs string ids, `finishedAt` null on running
-runs, `primaryKey` null, fields missing in older API versions), so parsing keeps every object it can,
-normalises ids to strings, and reports what it had to tolerate instead of failing.
+Evidence marks refer to /work/shared/reference/hightouch-api.md (the "reference"): OFFICIAL = SPEC26
+(Hightouch's OpenAPI) unless said otherwise, 3P = third-party code (DataHub "DH", PostHog "PH",
+dagster-hightouch "DAG", Airflow provider "AF"), UNCONFIRMED = no source establishes it, with the fallback
+the code takes. Ids are numbers in SPEC26 and strings in SPEC22 (§1.3): both normalise to `str`. Parsing
+keeps every object it can and counts what it had to tolerate instead of failing.
 """
 
 from __future__ import annotations
@@ -16,19 +18,21 @@ from kada_dagster.core.problems import ProblemLog
 from kada_dagster.core.records import as_dict, as_str, norm_id, require_id
 from kada_dagster.core.timeutil import parse_ts
 
+# OFFICIAL (§1.3 queryType: custom, raw_sql, table (spec typo "tabel", DH/PH "table"), dbt, visual);
+# "dbt_cloud" is UNCONFIRMED as a queryType string: dbt Cloud models are recognised by their `dbt_cloud` object.
 QUERY_TYPES = frozenset({"raw_sql", "table", "dbt", "dbt_cloud", "visual", "custom"})
 
 
 @dataclass
 class HtObject:
-    """Fields every Hightouch object has; `raw` keeps the (redacted) API object for `properties`."""
+    """Fields every Hightouch object has; `raw` keeps the API object for `properties` (redacted there)."""
 
-    id: str
-    name: str | None
-    slug: str | None
-    workspace_id: str | None
-    created_at: datetime | None
-    updated_at: datetime | None
+    id: str  # OFFICIAL: id* (number; string in SPEC22)
+    name: str | None  # OFFICIAL: name* (not on syncs: §1.3 "A sync has no name field")
+    slug: str | None  # OFFICIAL: slug*
+    workspace_id: str | None  # OFFICIAL: workspaceId*; the workspace is derived from it (§1.1, no workspaces endpoint)
+    created_at: datetime | None  # OFFICIAL: createdAt*
+    updated_at: datetime | None  # OFFICIAL: updatedAt*
     raw: dict[str, Any] = field(repr=False)
 
     @staticmethod
@@ -45,39 +49,121 @@ class HtObject:
 
 @dataclass
 class HtSource(HtObject):
-    type: str | None = None
+    type: str | None = None  # OFFICIAL: type* (snowflake, postgres, bigquery, ...): the SQL platform
+    # OFFICIAL: configuration* free-form ("Consumers should NOT make assumptions"); read only by
+    # core resolve_reference, as contract §5 allows for sources (unmapped = best guess, mapped=false).
     configuration: dict[str, Any] = field(default_factory=dict, repr=False)
 
 
 @dataclass
 class HtDestination(HtObject):
-    type: str | None = None
-    configuration: dict[str, Any] = field(default_factory=dict, repr=False)
+    type: str | None = None  # OFFICIAL: type* (salesforce, hubspot, webhook, ...)
+    # OFFICIAL: configuration* free-form; kept for `properties` only, never read for identity (issue 8 case 4).
+
+
+@dataclass
+class DbtModel:
+    """`dbt` or `dbt_cloud` of a model (OFFICIAL §1.3); dbt Cloud has no database/schema."""
+
+    cloud: bool
+    unique_id: str | None  # OFFICIAL: dbtUniqueId*
+    compiled_sql: str | None  # OFFICIAL: compiledSql*
+    raw_sql: str | None  # OFFICIAL: rawSql*
+    name: str | None  # OFFICIAL: name*
+    database: str | None  # OFFICIAL on `dbt` only: database* (the table the dbt model builds)
+    schema: str | None  # OFFICIAL on `dbt` only: schema*
 
 
 @dataclass
 class HtModel(HtObject):
-    source_id: str | None = None
-    query_type: str | None = None
-    description: str | None = None
-    is_schema: bool = False
-    tags: dict[str, Any] = field(default_factory=dict)
-    raw_sql: str | None = None
-    table_name: str | None = None
-    dbt: dict[str, Any] = field(default_factory=dict)
-    parent_id: str | None = None
-    custom_query: Any = None
+    source_id: str | None = None  # OFFICIAL: sourceId*
+    query_type: str | None = None  # OFFICIAL: queryType* (see QUERY_TYPES)
+    description: str | None = None  # OFFICIAL: description*
+    is_schema: bool = False  # OFFICIAL: isSchema*
+    tags: dict[str, Any] = field(default_factory=dict)  # OFFICIAL: tags* {str: str}
+    raw_sql: str | None = None  # OFFICIAL: raw.sql
+    table_name: str | None = None  # OFFICIAL: table.name (whether it is qualified is UNCONFIRMED: both read)
+    dbt: DbtModel | None = None  # OFFICIAL: dbt or dbt_cloud object
+    parent_id: str | None = None  # OFFICIAL: visual.parentId
+    custom_query: Any = None  # OFFICIAL: custom.query (opaque)
+
+
+# OFFICIAL (§1.3 SyncStatus): the states in which a sync's latest run has finished.
+FINISHED_SYNC_STATUSES = frozenset({"success", "warning", "failed", "cancelled", "interrupted"})
 
 
 @dataclass
 class HtSync(HtObject):
-    model_id: str | None = None
-    destination_id: str | None = None
-    status: str | None = None
-    disabled: bool = False
+    model_id: str | None = None  # OFFICIAL: modelId*
+    destination_id: str | None = None  # OFFICIAL: destinationId*
+    status: str | None = None  # OFFICIAL: status* SyncStatus
+    disabled: bool = False  # OFFICIAL: disabled*
+    # OFFICIAL: lastRunAt* date-time|null; whether it is the last run's start or finish is UNCONFIRMED,
+    # and servers may omit it: `last_run_state` says which ("ok", "missing", "null", "unreadable").
     last_run_at: datetime | None = None
-    configuration: dict[str, Any] = field(default_factory=dict, repr=False)
-    tags: dict[str, Any] = field(default_factory=dict)
+    last_run_state: str = "missing"
+    configuration: dict[str, Any] = field(default_factory=dict, repr=False)  # OFFICIAL: configuration*
+    referenced_columns: frozenset[str] | None = None  # OFFICIAL: referencedColumns* (model columns used)
+    tags: dict[str, Any] = field(default_factory=dict)  # OFFICIAL in SPEC26 only: tags
+
+
+@dataclass(frozen=True)
+class RowCounts:
+    """`plannedRows` / `successfulRows` / `failedRows` (OFFICIAL: each {addedCount*, changedCount*,
+    removedCount*}); a key the server left out is None, never 0."""
+
+    added: int | None
+    changed: int | None
+    removed: int | None
+
+    @property
+    def total(self) -> int | None:
+        """The sum when every part is known; else unknown."""
+        if self.added is None or self.changed is None or self.removed is None:
+            return None
+        return self.added + self.changed + self.removed
+
+
+NO_COUNTS = RowCounts(None, None, None)
+
+
+@dataclass
+class HtSyncRun:
+    id: str  # OFFICIAL: id*; unique only within its sync (UNCONFIRMED across syncs: keyed by (sync, run))
+    sync_id: str  # attached by the client: a run has no syncId (OFFICIAL §1.3, PH does the same)
+    created_at: datetime | None  # OFFICIAL: createdAt* (can precede startedAt when the run is queued)
+    started_at: datetime | None  # OFFICIAL: startedAt*; null on queued runs is UNCONFIRMED: routed by createdAt
+    finished_at: datetime | None  # OFFICIAL: finishedAt*; null/absent while running is UNCONFIRMED (DH Optional)
+    status: str | None  # OFFICIAL: status* SyncRunStatus
+    query_size: int | None  # OFFICIAL: querySize* (rows, not bytes)
+    planned: RowCounts  # OFFICIAL: plannedRows*
+    successful: RowCounts  # OFFICIAL: successfulRows*
+    failed: RowCounts  # OFFICIAL: failedRows*
+    completion_ratio: float | None  # OFFICIAL: completionRatio*
+    error: str | None  # OFFICIAL: error? (free text)
+    raw: dict[str, Any] = field(repr=False)
+
+    @property
+    def routed_at(self) -> datetime | None:
+        """The time that puts the run in a partition: its start, or its creation while it has none."""
+        return self.started_at or self.created_at
+
+
+def _count(value: Any) -> int | None:
+    if value is None or isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return None
+
+
+def parse_counts(value: Any) -> RowCounts:
+    if not isinstance(value, Mapping):
+        return NO_COUNTS
+    return RowCounts(_count(value.get("addedCount")), _count(value.get("changedCount")),
+                     _count(value.get("removedCount")))
 
 
 def parse_source(data: Any, problems: ProblemLog) -> HtSource | None:
@@ -92,8 +178,23 @@ def parse_destination(data: Any, problems: ProblemLog) -> HtDestination | None:
     object_id = require_id("hightouch", "destination", data, problems)
     if object_id is None:
         return None
-    return HtDestination(id=object_id, **HtObject.base_fields(data), type=as_str(data.get("type")),
-                         configuration=as_dict(data.get("configuration")))
+    return HtDestination(id=object_id, **HtObject.base_fields(data), type=as_str(data.get("type")))
+
+
+def _parse_dbt(data: Mapping[str, Any]) -> DbtModel | None:
+    for key, cloud in (("dbt", False), ("dbt_cloud", True)):  # OFFICIAL: model.dbt / model.dbt_cloud
+        obj = data.get(key)
+        if isinstance(obj, Mapping):
+            return DbtModel(
+                cloud=cloud,
+                unique_id=as_str(obj.get("dbtUniqueId")),
+                compiled_sql=as_str(obj.get("compiledSql")) or None,
+                raw_sql=as_str(obj.get("rawSql")) or None,
+                name=as_str(obj.get("name")) or None,
+                database=None if cloud else (as_str(obj.get("database")) or None),
+                schema=None if cloud else (as_str(obj.get("schema")) or None),
+            )
+    return None
 
 
 def parse_model(data: Any, problems: ProblemLog) -> HtModel | None:
@@ -101,14 +202,10 @@ def parse_model(data: Any, problems: ProblemLog) -> HtModel | None:
     if object_id is None:
         return None
     query_type = as_str(data.get("queryType"))
-    if query_type not in QUERY_TYPES:
+    dbt = _parse_dbt(data)
+    if query_type not in QUERY_TYPES and dbt is None:
         problems.record("hightouch.model.unknown_query_type",
                         f"model {object_id} has queryType {query_type!r}; kept, linked to its source only")
-    raw = as_dict(data.get("raw"))
-    table = as_dict(data.get("table"))
-    dbt = as_dict(data.get("dbt")) or as_dict(data.get("dbt_cloud")) or as_dict(data.get("dbtCloud"))
-    visual = as_dict(data.get("visual"))
-    custom = as_dict(data.get("custom"))
     tags = data.get("tags")
     if tags is not None and not isinstance(tags, Mapping):
         problems.record("hightouch.model.bad_tags", f"model {object_id}: tags is a {type(tags).__name__}, ignored")
@@ -118,13 +215,13 @@ def parse_model(data: Any, problems: ProblemLog) -> HtModel | None:
         source_id=norm_id(data.get("sourceId")),
         query_type=query_type,
         description=as_str(data.get("description")),
-        is_schema=bool(data.get("isSchema")),
+        is_schema=data.get("isSchema") is True,
         tags=dict(tags) if isinstance(tags, Mapping) else {},
-        raw_sql=as_str(raw.get("sql")) or as_str(data.get("rawSql")),
-        table_name=as_str(table.get("name")),
+        raw_sql=as_str(as_dict(data.get("raw")).get("sql")) or None,
+        table_name=as_str(as_dict(data.get("table")).get("name")) or None,
         dbt=dbt,
-        parent_id=norm_id(visual.get("parentId")),
-        custom_query=custom.get("query"),
+        parent_id=norm_id(as_dict(data.get("visual")).get("parentId")),
+        custom_query=as_dict(data.get("custom")).get("query"),
     )
 
 
@@ -133,18 +230,149 @@ def parse_sync(data: Any, problems: ProblemLog) -> HtSync | None:
     if object_id is None:
         return None
     tags = data.get("tags")
-    last_run_raw = data.get("lastRunAt")
-    last_run = parse_ts(last_run_raw)
-    if last_run_raw not in (None, "") and last_run is None:
-        problems.record("hightouch.sync.bad_timestamp", f"sync {object_id}: lastRunAt {last_run_raw!r} unreadable")
+    if "lastRunAt" not in data:
+        last_run, state = None, "missing"
+    elif data.get("lastRunAt") in (None, ""):
+        last_run, state = None, "null"
+    else:
+        last_run = parse_ts(data.get("lastRunAt"))
+        state = "ok" if last_run is not None else "unreadable"
+        if last_run is None:
+            problems.record("hightouch.sync.bad_timestamp",
+                            f"sync {object_id}: lastRunAt {data.get('lastRunAt')!r} unreadable")
+    referenced = data.get("referencedColumns")
     return HtSync(
         id=object_id,
         **HtObject.base_fields(data),
         model_id=norm_id(data.get("modelId")),
         destination_id=norm_id(data.get("destinationId")),
         status=as_str(data.get("status")),
-        disabled=bool(data.get("disabled")),
+        disabled=data.get("disabled") is True,
         last_run_at=last_run,
+        last_run_state=state,
         configuration=as_dict(data.get("configuration")),
+        referenced_columns=frozenset(c for c in referenced if isinstance(c, str))
+        if isinstance(referenced, list) else None,
         tags=dict(tags) if isinstance(tags, Mapping) else {},
     )
+
+
+def parse_run(data: Any, sync_id: str, problems: ProblemLog) -> HtSyncRun | None:
+    run_id = require_id("hightouch", "sync_run", data, problems)
+    if run_id is None:
+        return None
+    status = data.get("status")
+    error = data.get("error")
+    ratio = data.get("completionRatio")
+    return HtSyncRun(
+        id=run_id,
+        sync_id=sync_id,
+        created_at=parse_ts(data.get("createdAt")),
+        started_at=parse_ts(data.get("startedAt")),
+        finished_at=parse_ts(data.get("finishedAt")),
+        status=status if isinstance(status, str) else None,
+        query_size=_count(data.get("querySize")),
+        planned=parse_counts(data.get("plannedRows")),
+        successful=parse_counts(data.get("successfulRows")),
+        failed=parse_counts(data.get("failedRows")),
+        completion_ratio=float(ratio) if isinstance(ratio, (int, float)) and not isinstance(ratio, bool) else None,
+        error=error if isinstance(error, str) else None,
+        raw=dict(data),
+    )
+
+
+# --- what a sync's configuration says about lineage -----------------------------------------------
+
+# 3P (DH hightouch_sync): the keys naming the destination object, in the order DataHub checks them;
+# a value is a string or a dict's `from`/`name`. `eventName` for event syncs (configuration.type "event").
+OBJECT_KEYS = ("object", "tableName", "table", "destinationTable", "objectName")
+
+
+def _pick_name(value: Any) -> str | None:
+    if isinstance(value, str) and value.strip():
+        return value.strip()
+    if isinstance(value, Mapping):
+        for key in ("from", "name"):
+            if isinstance(value.get(key), str) and value[key].strip():
+                return value[key].strip()
+    return None
+
+
+def destination_object_name(configuration: Mapping[str, Any]) -> str | None:
+    """The object a sync writes to, or None when its configuration names none (never a slug)."""
+    if configuration.get("type") == "event" and _pick_name(configuration.get("eventName")):  # 3P (DH)
+        return _pick_name(configuration.get("eventName"))
+    for key in OBJECT_KEYS:
+        name = _pick_name(configuration.get(key))
+        if name:
+            return name
+    return _pick_name(configuration.get("eventName"))
+
+
+@dataclass
+class ColumnMappings:
+    """Column pairs a sync's configuration maps, and what it maps that is not a model column."""
+
+    pairs: list[tuple[str, str]]  # (model column, destination field)
+    non_column: int  # entries read but not a column: static/template values, wrong shapes
+    present: bool  # the configuration has any mapping structure at all
+
+
+def _mapping_pair(source: Any, target: Any) -> tuple[str, str] | None:
+    if isinstance(source, str) and isinstance(target, str) and source.strip() and target.strip():
+        return source.strip(), target.strip()
+    return None
+
+
+def column_mappings(sync: HtSync) -> ColumnMappings:
+    """Every documented and third-party shape of a sync's column mappings.
+
+    - OFFICIAL (SPEC26 GetSync example): `mappings[{from, to, type: "standard"}]` and `externalIdMapping`
+      `{from, to, type}`. An entry of another `type` (static, template: a value, not a column) is no column
+      edge. An entry WITHOUT `type` (the older shapes carry none) is a column when `from` is a string and,
+      where the sync lists `referencedColumns` (OFFICIAL: the model columns it uses), one of them.
+    - 3P (DH, older versions): `fieldMappings[{sourceField, destinationField}]`, `columnMappings{<destination
+      field>: <model column>}` (a dict) and `columns[{from, to}]`.
+    """
+    config = sync.configuration
+    referenced = sync.referenced_columns or None
+    pairs: set[tuple[str, str]] = set()
+    non_column = 0
+    present = False
+
+    def add(source: Any, target: Any, typed: Any) -> None:
+        nonlocal non_column
+        pair = _mapping_pair(source, target)
+        unlisted = pair is not None and typed is None and referenced is not None and pair[0] not in referenced
+        if typed not in (None, "standard") or pair is None or unlisted:
+            non_column += 1
+        else:
+            pairs.add(pair)
+
+    for key in ("mappings", "columns"):
+        entries = config.get(key)
+        if isinstance(entries, list):
+            present = present or bool(entries)
+            for entry in entries:
+                if isinstance(entry, Mapping):
+                    add(entry.get("from"), entry.get("to"), entry.get("type"))
+                else:
+                    non_column += 1
+    external = config.get("externalIdMapping")
+    if isinstance(external, Mapping) and external:
+        present = True
+        add(external.get("from"), external.get("to"), external.get("type"))
+    fields = config.get("fieldMappings")
+    if isinstance(fields, list):
+        present = present or bool(fields)
+        for entry in fields:
+            if isinstance(entry, Mapping):
+                add(entry.get("sourceField"), entry.get("destinationField"), None)
+            else:
+                non_column += 1
+    columns = config.get("columnMappings")
+    if isinstance(columns, Mapping):
+        present = present or bool(columns)
+        for target, source in columns.items():
+            add(source, target, None)
+    return ColumnMappings(sorted(pairs), non_column, present)

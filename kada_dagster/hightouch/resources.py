@@ -1,25 +1,40 @@
 """The Hightouch REST API v1 client and its Dagster resource.
 
-Reads only what the K extract needs: sources, models, destinations, syncs (all offset-paged) and the
-runs of the syncs that can have run in the window. Bearer auth; pacing, retries and paging come from
-the shared HTTP layer.
+Reads only what the K extract needs: sources, models, destinations, syncs (all offset-paged by
+`HightouchPaginator`) and the runs of a sync, each returned as typed records (records.py). Bearer auth
+(OFFICIAL §1.1); pacing and retries come from the shared HTTP layer, paging and fields from here.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from pydantic import Field
 
-from kada_dagster.core.http import ApiError, HttpClient, OffsetPaginator
+from kada_dagster.core.http import ApiError, HttpClient
+from kada_dagster.core.problems import ProblemLog
 from kada_dagster.core.resources import VendorResource
 from kada_dagster.core.settings import CollectorSettings, SettingsError, SourceProfile
+from kada_dagster.hightouch.paging import HightouchPaginator
+from kada_dagster.hightouch.records import (
+    HtDestination,
+    HtModel,
+    HtSource,
+    HtSync,
+    HtSyncRun,
+    parse_destination,
+    parse_model,
+    parse_run,
+    parse_source,
+    parse_sync,
+)
 
-DEFAULT_BASE_URL = "https://api.hightouch.com/api/v1"
-PAGE_SIZE = 100  # the documented default; the maximum is undocumented
-RATE_LIMIT_REQUESTS = 200  # per workspace ...
-RATE_LIMIT_PERIOD = 10.0  # ... per 10 seconds (documented)
+DEFAULT_BASE_URL = "https://api.hightouch.com/api/v1"  # OFFICIAL (§1.1 SPEC26 servers)
+PAGE_SIZE = 100  # OFFICIAL: the documented default; the maximum is undocumented (§1.4)
+RATE_LIMIT_REQUESTS = 200  # OFFICIAL (§1.5, AE-RL): per workspace ...
+RATE_LIMIT_PERIOD = 10.0  # ... per 10 seconds
 
 HIGHTOUCH_PROFILE = SourceProfile(
     source_type="hightouch",
@@ -29,13 +44,15 @@ HIGHTOUCH_PROFILE = SourceProfile(
     default_host="app.hightouch.com",
 )
 
+R = TypeVar("R")
+
 
 def _iso_seconds(value: datetime) -> str:
     return value.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 class HightouchClient:
-    """A thin, typed-by-endpoint client over the shared HttpClient."""
+    """The Hightouch endpoints the collector reads, paged here and parsed into records."""
 
     def __init__(self, settings: CollectorSettings, http: HttpClient) -> None:
         self.settings = settings
@@ -49,7 +66,7 @@ class HightouchClient:
         self.http.close()
 
     def test_connection(self) -> None:
-        """One cheap authenticated call (the probe PostHog uses): fails fast on a bad token or URL."""
+        """One cheap authenticated call (the probe PostHog uses, 3P): fails fast on a bad token or URL."""
         body = self.http.get("syncs", {"limit": 1, "offset": 0})
         if not isinstance(body, dict) or not isinstance(body.get("data"), list):
             raise ApiError(
@@ -57,27 +74,46 @@ class HightouchClient:
                 f"check HIGHTOUCH_API_BASE_URL / base_url",
             )
 
-    def _list(self, path: str, params: dict[str, Any] | None = None) -> list[Any]:
-        return self.http.get_all(path, OffsetPaginator(PAGE_SIZE), {"orderBy": "id", **(params or {})})
+    def list_raw(self, path: str, problems: ProblemLog, params: dict[str, Any] | None = None) -> list[Any]:
+        """Every item of a list endpoint. `orderBy=id` (OFFICIAL enum value, PH pins it) keeps offsets stable."""
+        paginator = HightouchPaginator(PAGE_SIZE)
+        items = self.http.get_all(path, paginator, {"orderBy": "id", **(params or {})})
+        if paginator.repeated_page:
+            problems.record("hightouch.paging.repeated_page",
+                            f"GET {path}: a page only repeated items already read; stopped there")
+        return items
 
-    def list_sources(self) -> list[Any]:
-        return self._list("sources")
+    def _records(self, path: str, parse: Callable[[Any, ProblemLog], R | None], problems: ProblemLog) -> list[R]:
+        return [r for r in (parse(item, problems) for item in self.list_raw(path, problems)) if r is not None]
 
-    def list_models(self) -> list[Any]:
-        return self._list("models")
+    def list_sources(self, problems: ProblemLog) -> list[HtSource]:
+        return self._records("sources", parse_source, problems)
 
-    def list_destinations(self) -> list[Any]:
-        return self._list("destinations")
+    def list_models(self, problems: ProblemLog) -> list[HtModel]:
+        return self._records("models", parse_model, problems)
 
-    def list_syncs(self) -> list[Any]:
-        return self._list("syncs")
+    def list_destinations(self, problems: ProblemLog) -> list[HtDestination]:
+        return self._records("destinations", parse_destination, problems)
 
-    def get_object(self, collection: str, object_id: str) -> Any:
-        return self.http.get(f"{collection}/{object_id}")
+    def list_syncs(self, problems: ProblemLog) -> list[HtSync]:
+        return self._records("syncs", parse_sync, problems)
 
-    def list_sync_runs(self, sync_id: str, after: datetime, before: datetime) -> list[Any]:
-        """Runs that started in [after, before); the server filters, we page."""
-        return self._list(f"syncs/{sync_id}/runs", {"after": _iso_seconds(after), "before": _iso_seconds(before)})
+    _PARSERS: dict[str, Callable[[Any, ProblemLog], Any]] = {
+        "sources": parse_source, "models": parse_model, "destinations": parse_destination, "syncs": parse_sync,
+    }
+
+    def get_object(self, collection: str, object_id: str, problems: ProblemLog) -> Any:
+        """One object by id (OFFICIAL: GET /{collection}/{id} answers the bare object), parsed."""
+        body = self.http.get(f"{collection}/{object_id}")
+        return self._PARSERS[collection](body, problems)
+
+    def list_sync_runs(self, sync_id: str, after: datetime, before: datetime,
+                       problems: ProblemLog) -> list[HtSyncRun]:
+        """Runs of a sync that started in [after, before): OFFICIAL `after`/`before` filter on run start
+        (inclusiveness UNCONFIRMED: the caller routes each run by its own times)."""
+        items = self.list_raw(f"syncs/{sync_id}/runs", problems,
+                              {"after": _iso_seconds(after), "before": _iso_seconds(before)})
+        return [r for r in (parse_run(item, sync_id, problems) for item in items) if r is not None]
 
 
 class HightouchResource(VendorResource):

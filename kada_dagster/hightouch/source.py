@@ -1,14 +1,29 @@
 """Hightouch as a collector source: what to fetch for a window, and how it becomes K extract rows.
 
-Lineage per model `queryType` (reference section 4): `table` → the qualified table; `raw_sql` → tables
-parsed from the SQL in the source's dialect; `dbt` → dbt.database.schema.name; `visual` → its parent
-model; `custom` (and anything unknown) → its source only. Then model → destination object via the
-sync, and column edges from `configuration.mappings`.
+Lineage per model (reference §4), every warehouse identifier folded as the source's platform stores it
+(core `split_table_name` / `tables_in_sql` / `fold_identifier`, platform = the source's `type`):
+- `table` → `table.name`, qualified with the source's database/schema where it is not dotted;
+- `raw_sql` → the tables parsed from `raw.sql` in the source's dialect;
+- `dbt` → `dbt.database`.`dbt.schema`.`dbt.name` (OFFICIAL: the table the dbt model builds);
+- dbt Cloud (a `dbt_cloud` object, whatever the queryType says) → tables parsed from `compiledSql` only:
+  the object has no database/schema (OFFICIAL), so no table is ever assembled from it;
+- `visual` → its parent model; `custom` and unknown types → their source only.
+Then model → destination via the sync, with column edges from the sync's column mappings.
+
+Destination identity (issue 8 case 4): a destination's `configuration` is free-form and the vendor says
+not to rely on it, so it is never read for identity. A sync's destination object is the K reference
+- host/database from `mapping[<destination name>]` when the user mapped that destination and no other
+  destination has the same name (`mapped=true`; a warehouse destination's object is then a folded table);
+- otherwise host `hightouch:destination:<destination id>` (the destination's own object id: stable,
+  unique per destination, and joins to its metadata row), no database/schema, `mapped=false`, counted
+  as `hightouch.unresolved.destination_unmapped`.
+A sync whose configuration names no object is linked to the destination itself (own object
+`hightouch:destination:<id>`), counted as `hightouch.unresolved.sync_object_missing`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import datetime
 from typing import Any
 
@@ -17,21 +32,25 @@ from kada_dagster.core.extract.redaction import redact
 from kada_dagster.core.extract.references import (
     Reference,
     SqlParseError,
+    TableName,
+    fold_identifier,
     resolve_reference,
     split_table_name,
     tables_in_sql,
 )
 from kada_dagster.core.extract.rows import (
     Endpoint,
-    as_int,
     compact_json,
+    databaselog_row,
     duration_seconds,
+    event_row,
     metadata_row,
     object_id,
 )
 from kada_dagster.core.extract.tables import ExtractTables
 from kada_dagster.core.http import NotFoundError
-from kada_dagster.core.records import fetch_collections, norm_id, unwrap
+from kada_dagster.core.problems import ProblemLog
+from kada_dagster.core.records import norm_id
 from kada_dagster.core.source import (
     CollectorSource,
     EventRouter,
@@ -42,86 +61,60 @@ from kada_dagster.core.source import (
 )
 from kada_dagster.core.timeutil import iso, iso_ts, parse_ts
 from kada_dagster.hightouch.records import (
+    FINISHED_SYNC_STATUSES,
     HtDestination,
     HtModel,
+    HtObject,
     HtSource,
     HtSync,
+    HtSyncRun,
+    column_mappings,
+    destination_object_name,
     parse_destination,
     parse_model,
+    parse_run,
     parse_source,
     parse_sync,
 )
 
 SOURCE_TYPE = "hightouch"
 
-# SyncRunStatus → contract status; anything else is judged from finishedAt/error and counted.
+# OFFICIAL (§1.3 SyncRunStatus) → contract status; `interrupted` is a failed terminal state for DAG/AF (3P),
+# `pending` a pending state for DAG/AF (3P). Any other value is UNKNOWN and counted, never guessed.
 RUN_STATUS = {
     "success": "SUCCESS",
     "warning": "WARNING",
     "failed": "FAILED",
     "interrupted": "FAILED",
-    "aborted": "FAILED",
     "cancelled": "CANCELLED",
-    "canceled": "CANCELLED",
     "queued": "QUEUED",
     "pending": "QUEUED",
     "querying": "RUNNING",
     "processing": "RUNNING",
     "reporting": "RUNNING",
-    "skipped": "SKIPPED",
 }
-
-# Where a sync's configuration names the destination object, in the order DataHub checks them.
-OBJECT_KEYS = ("object", "tableName", "table", "destinationTable", "objectName")
 
 
 def oid(object_type: str, native_id: Any) -> str:
     return object_id(SOURCE_TYPE, object_type, native_id)
 
 
-def destination_object_name(sync: HtSync, destination: HtDestination | None) -> str:
-    """The object a sync writes to: configuration.object and friends, eventName for event syncs."""
-    config = sync.configuration
+def runs_may_have_started(sync: HtSync, window_start: datetime) -> tuple[bool, str]:
+    """Whether a sync's runs must be requested for a window starting at `window_start` (fail open).
 
-    def pick(value: Any) -> str | None:
-        if isinstance(value, str) and value.strip():
-            return value.strip()
-        if isinstance(value, Mapping):
-            for key in ("from", "name"):
-                if isinstance(value.get(key), str) and value[key].strip():
-                    return value[key].strip()
-        return None
-
-    if config.get("type") == "event" and pick(config.get("eventName")):
-        return pick(config.get("eventName")) or ""
-    for key in OBJECT_KEYS:
-        name = pick(config.get(key))
-        if name:
-            return name
-    if pick(config.get("eventName")):
-        return pick(config.get("eventName")) or ""
-    return (destination.slug if destination and destination.slug else None) or f"{sync.slug or sync.id}_destination"
-
-
-def column_mappings(sync: HtSync) -> list[tuple[str, str]]:
-    """(model column, destination field) pairs from `mappings` and `externalIdMapping`."""
-    pairs: list[tuple[str, str]] = []
-    config = sync.configuration
-    entries: list[Any] = []
-    for key in ("mappings", "fieldMappings", "columnMappings"):
-        if isinstance(config.get(key), list):
-            entries.extend(config[key])
-    if isinstance(config.get("externalIdMapping"), Mapping):
-        entries.append(config["externalIdMapping"])
-    for entry in entries:
-        if not isinstance(entry, Mapping):
-            continue
-        source, target = entry.get("from"), entry.get("to")
-        if isinstance(source, Mapping):
-            source = source.get("column") or source.get("name")
-        if isinstance(source, str) and isinstance(target, str) and source and target:
-            pairs.append((source, target))
-    return sorted(set(pairs))
+    `lastRunAt` is OFFICIAL as "date-time|null" and nothing more: it may be the latest run's start or its
+    finish (UNCONFIRMED), and servers may leave it out. The request is skipped only when both readings
+    prove no run started since the window start: `lastRunAt` before it AND a SyncStatus (OFFICIAL enum) of
+    a finished run, so no run is queued or in progress whose start a "last finished" `lastRunAt` hides.
+    Missing, null or unreadable `lastRunAt`, a disabled/pending/running/unknown status: requested.
+    """
+    if sync.last_run_at is None:
+        return True, f"lastRunAt {sync.last_run_state}"
+    if sync.last_run_at >= window_start:
+        return True, "ran since the window start"
+    if (sync.status or "").lower() not in FINISHED_SYNC_STATUSES:
+        return True, f"status {sync.status!r} may hide a run in progress"
+    return False, "finished its last run before the window"
 
 
 class HightouchSource(CollectorSource):
@@ -131,80 +124,85 @@ class HightouchSource(CollectorSource):
     event_collections = ("sync_runs",)
 
     def created_at(self, collection: str, record: Mapping[str, Any]) -> datetime | None:
-        return parse_ts(record.get("createdAt")) if isinstance(record, Mapping) else None
+        return parse_ts(record.get("createdAt")) if isinstance(record, Mapping) else None  # OFFICIAL: createdAt*
 
     # --- fetch ---------------------------------------------------------------------------------
     def fetch(self, client: Any, ctx: FetchContext, events: EventRouter) -> dict[str, list[Any]]:
-        listers = {
-            "sources": client.list_sources,
-            "models": client.list_models,
-            "destinations": client.list_destinations,
-            "syncs": client.list_syncs,
+        problems = ctx.problems
+        listers: dict[str, Callable[[], list[Any]]] = {
+            "sources": lambda: client.list_sources(problems),
+            "models": lambda: client.list_models(problems),
+            "destinations": lambda: client.list_destinations(problems),
+            "syncs": lambda: client.list_syncs(problems),
         }
-        metadata = fetch_collections(client.http, listers, SOURCE_TYPE, ctx.problems)
-        self._fetch_missing_references(client, ctx, metadata)
+        results = client.http.map_concurrent(lambda lister: lister(), list(listers.values()))
+        records: dict[str, list[Any]] = dict(zip(listers, results, strict=True))
+        self._fetch_missing_references(client, problems, records)
+        metadata = {name: [redact(r.raw) for r in recs] for name, recs in records.items()}
 
         window_start, window_end = ctx.start, ctx.end
-        eligible: list[str] = []
-        for sync in metadata["syncs"]:
-            sync_id = norm_id(sync.get("id"))
-            last_run = parse_ts(sync.get("lastRunAt"))
-            # A sync that has not run since the window started cannot have runs in it.
-            if sync_id and last_run is not None and last_run >= window_start:
-                eligible.append(sync_id)
+        wanted: list[str] = []
+        reasons: dict[str, int] = {}
+        for sync in records["syncs"]:
+            needed, reason = runs_may_have_started(sync, window_start)
+            reasons[reason] = reasons.get(reason, 0) + 1
+            if needed:
+                wanted.append(sync.id)
 
         def fetch_runs(sync_id: str) -> int:
             try:
-                runs = client.list_sync_runs(sync_id, window_start, window_end)
+                runs = client.list_sync_runs(sync_id, window_start, window_end, problems)
             except NotFoundError:
-                ctx.problems.record("hightouch.sync_runs.sync_not_found",
-                                    f"sync {sync_id} disappeared before its runs were read (404); skipped")
+                problems.record("hightouch.sync_runs.sync_not_found",
+                                f"sync {sync_id} disappeared before its runs were read (404); skipped")
                 return 0
             routed = []
             for run in runs:
-                if not isinstance(run, Mapping) or norm_id(run.get("id")) is None:
-                    ctx.problems.record("hightouch.sync_run.invalid", f"sync {sync_id}: skipped a run without an id")
-                    continue
-                record = redact(run)
-                record["syncId"] = sync_id  # runs do not carry their sync (reference 1.3)
-                routed.append((record, parse_ts(run.get("startedAt"))))
+                if run.started_at is None:
+                    if run.created_at is None:
+                        problems.record("hightouch.unresolved.run_time",
+                                        f"run {run.id} of sync {sync_id} has neither startedAt nor createdAt; "
+                                        "no partition for it")
+                        continue
+                    problems.record("hightouch.sync_run.routed_by_created_at",
+                                    f"run {run.id} of sync {sync_id} has no startedAt (queued): "
+                                    "placed by its createdAt")
+                record = redact(run.raw)
+                record["syncId"] = sync_id  # runs do not carry their sync (OFFICIAL §1.3)
+                routed.append((record, run.routed_at))
             return events.add_many("sync_runs", routed)
 
-        counts = client.http.map_concurrent(fetch_runs, eligible)
-        ctx.log.info(f"hightouch: {sum(counts)} runs from {len(eligible)} of {len(metadata['syncs'])} syncs "
-                     f"that ran since {iso(window_start)}")
+        counts = client.http.map_concurrent(fetch_runs, wanted)
+        ctx.log.info(f"hightouch: {sum(counts)} runs from {len(wanted)} of {len(records['syncs'])} syncs "
+                     f"(why each was read or not: {reasons})")
         return metadata
 
-    def _fetch_missing_references(self, client: Any, ctx: FetchContext, metadata: dict[str, list[Any]]) -> None:
+    def _fetch_missing_references(self, client: Any, problems: ProblemLog, records: dict[str, list[Any]]) -> None:
         """GETs objects that syncs or models reference but the lists did not return; 404s are skipped."""
-        known = {name: {norm_id(r.get("id")) for r in records} for name, records in metadata.items()}
+        known = {name: {r.id for r in recs} for name, recs in records.items()}
         wanted: set[tuple[str, str]] = set()
-        for sync in metadata["syncs"]:
-            for collection, key in (("models", "modelId"), ("destinations", "destinationId")):
-                ref = norm_id(sync.get(key))
+        for sync in records["syncs"]:
+            for collection, ref in (("models", sync.model_id), ("destinations", sync.destination_id)):
                 if ref and ref not in known[collection]:
                     wanted.add((collection, ref))
-        for model in metadata["models"]:
-            ref = norm_id(model.get("sourceId"))
-            if ref and ref not in known["sources"]:
-                wanted.add(("sources", ref))
-            parent = norm_id((model.get("visual") or {}).get("parentId")) if isinstance(model.get("visual"), Mapping) else None
-            if parent and parent not in known["models"]:
-                wanted.add(("models", parent))
+        for model in records["models"]:
+            if model.source_id and model.source_id not in known["sources"]:
+                wanted.add(("sources", model.source_id))
+            if model.parent_id and model.parent_id not in known["models"]:
+                wanted.add(("models", model.parent_id))
 
         def get(item: tuple[str, str]) -> tuple[str, Any]:
             collection, ref = item
             try:
-                return collection, client.get_object(collection, ref)
+                return collection, client.get_object(collection, ref, problems)
             except NotFoundError:
-                ctx.problems.record(f"hightouch.{collection}.referenced_not_found",
-                                    f"{collection[:-1]} {ref} is referenced but answers 404; skipped")
+                problems.record(f"hightouch.{collection}.referenced_not_found",
+                                f"{collection[:-1]} {ref} is referenced but answers 404; skipped")
                 return collection, None
 
-        for collection, body in client.http.map_concurrent(get, sorted(wanted)):
-            body = unwrap(body)
-            if isinstance(body, Mapping):
-                metadata[collection].append(redact(body))
+        for collection, record in client.http.map_concurrent(get, sorted(wanted)):
+            if isinstance(record, HtObject):
+                records[collection].append(record)
 
     # --- normalise -----------------------------------------------------------------------------
     def normalise(self, raw: RawPartition, ctx: NormaliseContext) -> ExtractResult:
@@ -230,6 +228,11 @@ class _HightouchTables(ExtractTables):
         self.references: dict[str, Reference] = {
             s.id: resolve_reference(s.name, s.type, s.configuration, self.settings.mapping) for s in sources.values()
         }
+        names: dict[str, int] = {}
+        for d in destinations.values():
+            names[d.name or ""] = names.get(d.name or "", 0) + 1
+        self._destination_name_count = names
+        self._destination_refs: dict[str, Reference] = {}
 
     def _properties(self, obj: Any, drop: tuple[str, ...]) -> dict[str, Any]:
         return {k: v for k, v in redact(obj.raw).items() if k not in drop}
@@ -237,8 +240,14 @@ class _HightouchTables(ExtractTables):
     def _mask_sql(self, sql: str | None, source: HtSource | None) -> str | None:
         return mask_sql(sql, _dialect_name(source)) if self.settings.mask else sql
 
+    def _source_of(self, model: HtModel) -> tuple[HtSource | None, Reference]:
+        source = self.sources.get(model.source_id or "")
+        reference = self.references.get(model.source_id or "") or Reference("", "", "", False)
+        return source, reference
+
     # metadata ---------------------------------------------------------------------------------
     def build_metadata(self) -> None:
+        # OFFICIAL (§1.1): no workspaces endpoint; the workspace is derived from the objects' workspaceId.
         workspaces = sorted({o.workspace_id for group in (self.sources, self.destinations, self.models, self.syncs)
                              for o in group.values() if o.workspace_id})
         for workspace in workspaces:
@@ -258,32 +267,26 @@ class _HightouchTables(ExtractTables):
                 properties=self._properties(d, common_drop),
                 created_at=iso(d.created_at), updated_at=iso(d.updated_at)))
         for m in self.models.values():
-            source = self.sources.get(m.source_id or "")
-            reference = self.references.get(m.source_id or "")
+            source, reference = self._source_of(m)
             schema = None
-            if m.query_type == "table" and m.table_name and reference:
-                schema = split_table_name(m.table_name, reference.database, reference.schema).schema
-            elif m.query_type == "dbt" and m.dbt.get("schema"):
-                schema = str(m.dbt["schema"])
+            if m.table_name and m.dbt is None and m.query_type == "table":
+                schema = split_table_name(m.table_name, reference.database, reference.schema, _type(source)).schema
+            elif m.dbt is not None and m.dbt.schema:
+                schema = fold_identifier(m.dbt.schema, _type(source))
             self.metadata.add(metadata_row(
                 object_id=oid("model", m.id), object_type="model", name=m.name, qualified_name=m.slug,
                 parent_id=oid("source", m.source_id) if m.source_id else None,
-                reference=reference, schema=schema, description=m.description, status=m.query_type,
-                tags=m.tags, definition=self._definition(m, source),
+                reference=reference if source else None, schema=schema, description=m.description,
+                status=m.query_type, tags=m.tags, definition=self._definition(m, source),
                 properties=self._model_properties(m, common_drop),
                 created_at=iso(m.created_at), updated_at=iso(m.updated_at)))
-            sql = m.raw_sql if m.query_type == "raw_sql" else _dbt_sql(m) if m.query_type in ("dbt", "dbt_cloud") else None
+            sql = m.raw_sql if m.query_type == "raw_sql" and m.dbt is None else _dbt_sql(m)
             if sql:
-                self.databaselog.add({
-                    "log_id": f"{SOURCE_TYPE}:model_query:{m.id}",
-                    "object_id": oid("model", m.id),
-                    "host": reference.host if reference else None,
-                    "database": reference.database if reference else None,
-                    "schema": (reference.schema or None) if reference else None,
-                    "query_type": m.query_type,
-                    "query_text": self._mask_sql(sql, source),
-                    "captured_at": iso(m.updated_at or m.created_at),
-                })
+                self.databaselog.add(databaselog_row(
+                    log_id=f"{SOURCE_TYPE}:model_query:{m.id}", object_id=oid("model", m.id),
+                    reference=reference if source else None, query_type=_kind(m) or "",
+                    query_text=self._mask_sql(sql, source), captured_at=iso(m.updated_at or m.created_at),
+                    schema=(reference.schema or None) if source else None))
         for s in self.syncs.values():
             self.metadata.add(metadata_row(
                 object_id=oid("sync", s.id), object_type="sync", name=s.slug or s.id, qualified_name=s.slug,
@@ -295,7 +298,7 @@ class _HightouchTables(ExtractTables):
     def _model_properties(self, model: HtModel, drop: tuple[str, ...]) -> dict[str, Any]:
         """Model fields without the query text: SQL lives in `definition`, masked; so do custom queries."""
         props = self._properties(model, (*drop, "raw", "custom"))
-        for key in ("dbt", "dbt_cloud", "dbtCloud"):
+        for key in ("dbt", "dbt_cloud"):
             if isinstance(props.get(key), Mapping):
                 props[key] = {k: v for k, v in props[key].items() if k not in ("compiledSql", "rawSql")}
         if isinstance(props.get("visual"), Mapping) and self.settings.mask:
@@ -303,64 +306,74 @@ class _HightouchTables(ExtractTables):
         return props
 
     def _definition(self, model: HtModel, source: HtSource | None) -> str | None:
-        if model.query_type == "raw_sql":
+        kind = _kind(model)
+        if kind == "raw_sql":
             return self._mask_sql(model.raw_sql, source)
-        if model.query_type in ("dbt", "dbt_cloud"):
+        if kind in ("dbt", "dbt_cloud"):
             return self._mask_sql(_dbt_sql(model), source)
-        if model.query_type == "table":
+        if kind == "table":
             return model.table_name
-        if model.query_type == "custom" and model.custom_query is not None:
+        if kind == "custom" and model.custom_query is not None:
             text = compact_json(redact(model.custom_query)) if not isinstance(model.custom_query, str) else model.custom_query
             return mask_text(text) if self.settings.mask else text
         return None
 
     # lineage ----------------------------------------------------------------------------------
-    def _table_endpoint(self, source: HtSource | None, database: str, schema: str, name: str) -> Endpoint:
+    def _table_endpoint(self, source: HtSource | None, table: TableName) -> Endpoint:
         reference = self.references.get(source.id) if source else None
         reference = reference or Reference("", "", "", False)
         if source:
             self.note_unmapped(source.name or source.id, source.type, reference)
-        return Endpoint.external("table", reference, name, schema=schema or None, database=database or None)
+        return Endpoint.external("table", reference, table.name, schema=table.schema or None,
+                                 database=table.database or None)
+
+    def _sql_tables(self, model: HtModel, sql: str, source: HtSource | None, reference: Reference) -> list[TableName]:
+        try:
+            return tables_in_sql(sql, _type(source), reference.database, reference.schema)
+        except SqlParseError as exc:
+            self.problems.record("hightouch.model.sql_unparsed", f"model {model.id}: SQL not parsed ({exc}); "
+                                                                 "linked to its source only")
+            return []
+
+    def _model_upstreams(self, m: HtModel, source: HtSource | None, reference: Reference) -> list[TableName] | None:
+        """The warehouse tables a model reads, or None when its type gives none (linked to its source)."""
+        platform = _type(source)
+        kind = _kind(m)
+        if kind == "table" and m.table_name:
+            return [split_table_name(m.table_name, reference.database, reference.schema, platform)]
+        if kind == "raw_sql" and m.raw_sql:
+            return self._sql_tables(m, m.raw_sql, source, reference)
+        if kind == "dbt" and m.dbt is not None:
+            if m.dbt.database and m.dbt.schema and m.dbt.name:
+                return [TableName(fold_identifier(m.dbt.database, platform), fold_identifier(m.dbt.schema, platform),
+                                  fold_identifier(m.dbt.name, platform))]
+            self.problems.record("hightouch.unresolved.dbt_table",
+                                 f"dbt model {m.id}: dbt.database/schema/name incomplete; read from compiledSql")
+            return self._sql_tables(m, m.dbt.compiled_sql, source, reference) if m.dbt.compiled_sql else []
+        if kind == "dbt_cloud" and m.dbt is not None:
+            tables = self._sql_tables(m, m.dbt.compiled_sql, source, reference) if m.dbt.compiled_sql else []
+            if not tables:
+                self.problems.record("hightouch.unresolved.dbt_cloud_tables",
+                                     f"dbt Cloud model {m.id}: no table in compiledSql (it has no database/schema); "
+                                     "linked to its source only")
+            return tables
+        return None
 
     def build_lineage(self) -> None:
         for m in self.models.values():
-            source = self.sources.get(m.source_id or "")
-            reference = self.references.get(m.source_id or "") or Reference("", "", "", False)
+            source, reference = self._source_of(m)
             downstream = self.own("model", m.id)
-            if m.query_type == "table" and m.table_name:
-                table = split_table_name(m.table_name, reference.database, reference.schema)
-                self.edge(self._table_endpoint(source, table.database, table.schema, table.name), downstream)
-            elif m.query_type == "raw_sql" and m.raw_sql:
-                try:
-                    tables = tables_in_sql(m.raw_sql, source.type if source else None, reference.database, reference.schema)
-                except SqlParseError as exc:
-                    self.problems.record("hightouch.model.sql_unparsed", f"model {m.id}: SQL not parsed ({exc}); "
-                                                                         "linked to its source only")
-                    tables = []
-                for t in tables:
-                    self.edge(self._table_endpoint(source, t.database, t.schema, t.name), downstream)
-                if not tables and source:
-                    self.edge(self.own("source", source.id), downstream)
-            elif m.query_type in ("dbt", "dbt_cloud") and (m.dbt.get("name") or m.dbt.get("compiledSql")):
-                if m.dbt.get("name") and (m.dbt.get("database") or m.dbt.get("schema") or m.query_type == "dbt"):
-                    self.edge(self._table_endpoint(source, str(m.dbt.get("database") or reference.database),
-                                                    str(m.dbt.get("schema") or reference.schema), str(m.dbt["name"])),
-                               downstream)
-                elif m.dbt.get("compiledSql"):  # dbt Cloud models carry no database/schema
-                    try:
-                        tables = tables_in_sql(str(m.dbt["compiledSql"]), source.type if source else None,
-                                               reference.database, reference.schema)
-                    except SqlParseError:
-                        tables = []
-                    for t in tables:
-                        self.edge(self._table_endpoint(source, t.database, t.schema, t.name), downstream)
-            elif m.query_type == "visual" and m.parent_id:
+            if _kind(m) == "visual" and m.parent_id:
                 if m.parent_id in self.models:
                     self.edge(self.own("model", m.parent_id), downstream)
                 else:
                     self.problems.record("hightouch.model.parent_missing",
                                          f"visual model {m.id}: parent model {m.parent_id} not found; no edge")
-            elif source:  # custom, Looker/Sigma and unknown query types: linked to their source only
+                continue
+            tables = self._model_upstreams(m, source, reference)
+            for table in tables or []:
+                self.edge(self._table_endpoint(source, table), downstream)
+            if not tables and source:  # custom, Looker/Sigma, unknown, unparsed: linked to their source only
                 self.edge(self.own("source", source.id), downstream)
         for s in self.syncs.values():
             if s.model_id not in self.models:
@@ -373,70 +386,116 @@ class _HightouchTables(ExtractTables):
                 self.problems.record("hightouch.sync.destination_missing",
                                      f"sync {s.id}: destination {s.destination_id} not found; no lineage for it")
                 continue
-            reference = resolve_reference(destination.name, destination.type, destination.configuration,
-                                          self.settings.mapping)
-            if not reference.host:
-                reference = Reference(destination.type or "", destination.name or "", "", reference.mapped)
-            target = Endpoint.external("destination_object", reference, destination_object_name(s, destination))
+            target = self._sync_target(s, destination)
             upstream = self.own("model", s.model_id)
             via = oid("sync", s.id)
             self.edge(upstream, target, via_object_id=via)
-            for model_column, destination_field in column_mappings(s):
+            mappings = column_mappings(s)
+            if mappings.non_column:
+                self.problems.record("hightouch.unresolved.mapping_not_a_column",
+                                     f"sync {s.id}: {mappings.non_column} mapping entries are not model columns "
+                                     "(static/template values or unknown shapes); no column edge for them")
+            if mappings.present and not mappings.pairs:
+                self.problems.record("hightouch.unresolved.mappings_without_columns",
+                                     f"sync {s.id}: has column mappings, none of which names a model column")
+            for model_column, destination_field in mappings.pairs:
                 self.edge(upstream, target, via_object_id=via,
-                           upstream_column=model_column, downstream_column=destination_field)
+                          upstream_column=model_column, downstream_column=destination_field)
+
+    def _destination_reference(self, destination: HtDestination) -> Reference:
+        """The K reference of a destination, from its documented id, type and name and the user's mapping."""
+        cached = self._destination_refs.get(destination.id)
+        if cached is not None:
+            return cached
+        name = destination.name or ""
+        entry = self.settings.mapping.get(name) if name else None
+        if entry is not None and self._destination_name_count.get(name, 0) > 1:
+            self.problems.record("hightouch.unresolved.destination_name_ambiguous",
+                                 f"destination {destination.id}: mapping entry {name!r} matches "
+                                 f"{self._destination_name_count[name]} destinations; not applied")
+            entry = None
+        if entry is not None:
+            reference = resolve_reference(name, destination.type, {}, self.settings.mapping)
+        else:
+            self.problems.record("hightouch.unresolved.destination_unmapped",
+                                 f"destination {destination.id} ({destination.type}) has no mapping entry; its "
+                                 f"objects are referred to under host {oid('destination', destination.id)}")
+            reference = Reference(oid("destination", destination.id), "", "", False)
+        self._destination_refs[destination.id] = reference
+        return reference
+
+    def _sync_target(self, sync: HtSync, destination: HtDestination) -> Endpoint:
+        name = destination_object_name(sync.configuration)
+        if name is None:
+            self.problems.record("hightouch.unresolved.sync_object_missing",
+                                 f"sync {sync.id}: its configuration names no destination object; linked to "
+                                 f"destination {destination.id} itself")
+            return self.own("destination", destination.id)
+        reference = self._destination_reference(destination)
+        if reference.mapped and reference.database and dialect_for(destination.type):  # a mapped warehouse
+            table = split_table_name(name, reference.database, reference.schema, destination.type)
+            return Endpoint.external("table", reference, table.name, schema=table.schema or None,
+                                     database=table.database or None)
+        return Endpoint.external("destination_object", reference, name)  # SaaS: the tool's spelling
 
     # events -----------------------------------------------------------------------------------
     def build_events(self, runs: Any) -> None:
         mask = self.settings.mask
-        for run in runs:
-            sync_id = norm_id(run.get("syncId"))
-            run_id = norm_id(run.get("id"))
-            if not sync_id or not run_id:
+        for data in runs:
+            sync_id = _sync_id(data)
+            run = parse_run(data, sync_id, self.problems) if sync_id else None
+            if run is None:
                 self.problems.record("hightouch.sync_run.invalid", "skipped a run without sync or run id")
                 continue
-            native = run.get("status")
-            status = RUN_STATUS.get(str(native).lower()) if isinstance(native, str) else None
-            started_raw, finished_raw = run.get("startedAt"), run.get("finishedAt")
-            started, finished = parse_ts(started_raw), parse_ts(finished_raw)
-            error = run.get("error") if isinstance(run.get("error"), str) else None
-            if status is None:
-                status = "RUNNING" if finished is None else ("FAILED" if error else "WARNING")
-                self.problems.record("hightouch.sync_run.unknown_status",
-                                     f"run {run_id} of sync {sync_id}: status {native!r} read as {status}")
-            successful, failed = _counts(run.get("successfulRows")), _counts(run.get("failedRows"))
-            self.events.add({
-                "event_id": f"{SOURCE_TYPE}:sync_run:{sync_id}:{run_id}",
-                "object_id": oid("sync", sync_id),
-                "event_type": "sync_run",
-                "status": status,
-                "native_status": native if isinstance(native, str) else None,
-                "started_at": iso_ts(started_raw, started) if started else None,
-                "finished_at": iso_ts(finished_raw, finished) if finished else None,
-                "duration_seconds": duration_seconds(started, finished),
-                "rows_added": successful.get("addedCount"),
-                "rows_changed": successful.get("changedCount"),
-                "rows_removed": successful.get("removedCount"),
-                "rows_failed": sum(v for v in failed.values() if v is not None) if failed else None,
-                "rows_total": as_int(run.get("querySize")),
-                "error_message": mask_text(error) if mask else error,
-                "properties": compact_json({k: run.get(k) for k in ("createdAt", "plannedRows", "completionRatio")
-                                            if run.get(k) is not None}),
-            })
+            self.events.add(self._event(run, mask))
+
+    def _event(self, run: HtSyncRun, mask: bool) -> dict[str, Any]:
+        status = RUN_STATUS.get(run.status.lower()) if run.status else None
+        if status is None:
+            status = "UNKNOWN"
+            self.problems.record("hightouch.unresolved.run_status",
+                                 f"run {run.id} of sync {run.sync_id}: status {run.status!r} is no documented "
+                                 "SyncRunStatus; written as UNKNOWN")
+        raw = run.raw
+        return event_row(
+            event_id=f"{SOURCE_TYPE}:sync_run:{run.sync_id}:{run.id}",
+            object_id=oid("sync", run.sync_id),
+            event_type="sync_run",
+            status=status,
+            native_status=run.status,
+            started_at=iso_ts(raw.get("startedAt"), run.started_at) if run.started_at else None,
+            finished_at=iso_ts(raw.get("finishedAt"), run.finished_at) if run.finished_at else None,
+            duration_seconds=duration_seconds(run.started_at, run.finished_at),
+            rows_added=run.successful.added,
+            rows_changed=run.successful.changed,
+            rows_removed=run.successful.removed,
+            rows_failed=run.failed.total,
+            rows_total=run.query_size,
+            error_message=mask_text(run.error) if mask else run.error,
+            properties={k: raw.get(k) for k in ("createdAt", "plannedRows", "completionRatio")
+                        if raw.get(k) is not None},
+        )
 
 
-def _counts(value: Any) -> dict[str, int | None]:
-    if not isinstance(value, Mapping):
-        return {}
-    out: dict[str, int | None] = {}
-    for key in ("addedCount", "changedCount", "removedCount"):
-        count = value.get(key)
-        out[key] = count if type(count) is int else as_int(count)
-    return out
+def _sync_id(data: Any) -> str | None:
+    return norm_id(data.get("syncId")) if isinstance(data, Mapping) else None
+
+
+def _kind(model: HtModel) -> str | None:
+    """The lineage kind: dbt Cloud by its `dbt_cloud` object (its queryType string is UNCONFIRMED)."""
+    if model.dbt is not None:
+        return "dbt_cloud" if model.dbt.cloud else "dbt"
+    return model.query_type
+
+
+def _type(source: HtSource | None) -> str | None:
+    return source.type if source else None
 
 
 def _dbt_sql(model: HtModel) -> str | None:
-    sql = model.dbt.get("compiledSql") or model.dbt.get("rawSql")
-    return str(sql) if sql else None
+    if model.dbt is None:
+        return None
+    return model.dbt.compiled_sql or model.dbt.raw_sql
 
 
 def _dialect_name(source: HtSource | None) -> str | None:

@@ -1,0 +1,56 @@
+"""Hightouch list paging: `limit`/`offset` with a `hasMore` the spec requires on two endpoints only.
+
+OFFICIAL (hightouch-api §1.4): `hasMore` is required on ListSync and ListSyncRuns, only in the examples
+on ListSource/ListModel/ListDestination; the maximum page size is undocumented. So a page shorter than
+the `limit` we asked for proves nothing (a server may cap pages below it): without `hasMore` we read on
+until an EMPTY page, which costs one request per list and never loses an object. With `hasMore` we
+trust it, but an empty page still ends the list (a server saying hasMore forever cannot loop us), and
+so does a page that brings only items we already have (a server ignoring `offset`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from kada_dagster.core.http import MalformedResponseError
+from kada_dagster.core.records import norm_id
+
+
+@dataclass
+class HightouchPaginator:
+    """One list call's paging state (implements `kada_dagster.core.http.Paginator`); use a fresh one per list."""
+
+    limit: int = 100
+    repeated_page: bool = False  # set when a page only repeated items: the list may be incomplete
+    _seen: set[str] = field(default_factory=set, repr=False)
+
+    def first_params(self) -> dict[str, Any]:
+        # OFFICIAL (§1.2/§1.4): send limit and offset explicitly, defaults drifted between spec versions.
+        return {"limit": self.limit, "offset": 0}
+
+    def items(self, body: Any, path: str) -> list[Any]:
+        # OFFICIAL (§1.1): list GETs answer `{"data": [...], "hasMore": bool}`.
+        if isinstance(body, Mapping):
+            data = body.get("data")
+            if isinstance(data, list):
+                return data
+            if data is None:  # an empty 2xx body reads as an empty page, as before
+                return []
+        raise MalformedResponseError(f"GET {path}: expected an object with a 'data' list, got "
+                                     f"{type(body).__name__}", path=path)
+
+    def next_params(self, body: Any, params: dict[str, Any], items: list[Any]) -> dict[str, Any] | None:
+        if not items:
+            return None
+        ids = {norm_id(item.get("id")) for item in items if isinstance(item, Mapping)} - {None}
+        if ids and ids <= self._seen:
+            self.repeated_page = True
+            return None
+        self._seen.update(i for i in ids if i is not None)
+        # OFFICIAL (§1.4) where present; absent or not a boolean: read on until an empty page.
+        has_more = body.get("hasMore") if isinstance(body, Mapping) else None
+        if has_more is False:
+            return None
+        return {**params, "offset": int(params.get("offset", 0)) + len(items)}
