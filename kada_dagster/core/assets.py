@@ -10,6 +10,8 @@ one file set per day.
 """
 
 
+import json
+import os
 import tempfile
 import time
 from collections import Counter
@@ -48,6 +50,10 @@ from kada_dagster.core.storage import IntermediateStorageError, IntermediateStor
 from kada_dagster.core.timeutil import utcnow
 
 STORAGE_KEY = "kada_storage"
+UNFINISHED_STATUSES = ("RUNNING", "QUEUED")
+UNFINISHED_KEY = "unfinished_runs_by_partition"
+"""Events metadata: runs still going when the partition was extracted, per partition (late-runs sensor)."""
+LATE_SETTLE_ENV, LATE_GIVE_UP_ENV = "KADA_LATE_RUNS_SETTLE_MINUTES", "KADA_LATE_RUNS_GIVE_UP_DAYS"
 LANDING_KEY = "kada_landing"
 KNOWN_ERRORS = (SettingsError, ApiError, LandingError, IntermediateStorageError)
 
@@ -163,12 +169,16 @@ class TableSummary:
     def __init__(self, kind: str) -> None:
         self.kind = kind
         self.rows_by_partition: dict[str, int] = {}
+        self.unfinished_by_partition: dict[str, int] = {}
         self.counts: Counter[str] = Counter()
         self.unmapped_edges = 0
         self.preview: list[dict[str, Any]] = []
 
     def add(self, partition: str, table: pa.Table) -> None:
         self.rows_by_partition[partition] = table.num_rows
+        if self.kind == "events":
+            statuses = _value_counts(table, "status")
+            self.unfinished_by_partition[partition] = sum(statuses.get(s, 0) for s in UNFINISHED_STATUSES)
         if not table.num_rows:
             return
         self.counts.update(_value_counts(table, self._COUNTED[self.kind]))
@@ -181,6 +191,7 @@ class TableSummary:
         md: dict[str, Any] = {
             "dagster/row_count": dg.MetadataValue.int(rows),
             "rows_by_partition": dg.MetadataValue.json(self.rows_by_partition),
+            **({UNFINISHED_KEY: dg.MetadataValue.json(self.unfinished_by_partition)} if self.kind == "events" else {}),
             "preview": preview_table(self.preview, _PREVIEW_COLUMNS[self.kind]),
             self._LABELS[self.kind]: dg.MetadataValue.json(dict(sorted(self.counts.items()))),
             "dagster/column_schema": column_schema(self.kind),
@@ -511,6 +522,58 @@ class CollectorAssets:
 
         return landing_catchup
 
+    def late_runs_sensor(self, target: dg.AssetSelection) -> dg.SensorDefinition:
+        """Re-extracts a partition whose events were captured while runs were RUNNING or QUEUED, once those
+        runs can have finished, so K gets their final status.
+
+        Cheap and bounded: each tick reads at most 100 new events materialisations from the instance (the
+        cursor remembers where it stopped and which partitions wait), never the vendor API. A partition is
+        re-run after `KADA_LATE_RUNS_SETTLE_MINUTES` (default 180) and given up once its window ended more
+        than `KADA_LATE_RUNS_GIVE_UP_DAYS` (default 3) ago: a run still going by then is a stuck run.
+        """
+        events_key, instance, partitions_def = self.table_keys["events"], self.instance, self.partitions_def
+
+        @dg.sensor(name=f"{instance}_late_runs_sensor", target=target, minimum_interval_seconds=900,
+                   default_status=dg.DefaultSensorStatus.RUNNING,
+                   description=f"Re-extract {instance} partitions whose runs were still going, once they can "
+                               "have finished.")
+        def late_runs(context: dg.SensorEvaluationContext) -> dg.SensorResult:
+            state = json.loads(context.cursor) if context.cursor else {"after": None, "waiting": {}}
+            waiting: dict[str, list[float]] = state["waiting"]  # partition -> [captured at, storage id]
+            records = context.instance.fetch_materializations(
+                dg.AssetRecordsFilter(asset_key=events_key, after_storage_id=state["after"]), limit=100,
+                ascending=True).records
+            for record in records:
+                partition = record.partition_key
+                materialization = record.asset_materialization
+                if partition is None or materialization is None:
+                    continue
+                unfinished = materialization.metadata.get(UNFINISHED_KEY)
+                counts = unfinished.value if isinstance(unfinished, dg.JsonMetadataValue) else {}
+                if isinstance(counts, dict) and counts.get(partition):
+                    waiting[partition] = [record.timestamp, record.storage_id]
+                else:
+                    waiting.pop(partition, None)
+                state["after"] = record.storage_id
+            now = time.time()
+            settle = float(os.environ.get(LATE_SETTLE_ENV, "180")) * 60
+            give_up = float(os.environ.get(LATE_GIVE_UP_ENV, "3")) * 86400
+            requests = []
+            for partition, (captured, storage_id) in sorted(waiting.items()):
+                window_end = partitions_def.time_window_for_partition_key(partition).end.timestamp()
+                if now - window_end > give_up:
+                    context.log.warning(f"{instance} {partition}: runs still unfinished {give_up / 86400:g} days "
+                                        "after the window; given up (they stay RUNNING/QUEUED in K)")
+                    waiting.pop(partition)
+                elif now - captured >= settle:
+                    requests.append(dg.RunRequest(partition_key=partition,
+                                                  run_key=f"{instance}:late:{partition}:{int(storage_id)}",
+                                                  tags={"kada/instance": instance, "kada/reason": "late_runs"}))
+                    waiting.pop(partition)
+            return dg.SensorResult(run_requests=requests, cursor=json.dumps(state, sort_keys=True))
+
+        return late_runs
+
     def run_failure_sensor(self, op_names: set[str]) -> dg.SensorDefinition:
         """Reports every failed run that touched this instance's assets (the daily job, backfills and
         manual materialisations alike): one structured log line, and the webhook when one is set."""
@@ -558,6 +621,7 @@ class CollectorAssets:
             description=f"Each day after 01:15 UTC, extract the previous UTC day of {self.source.display_name}.",
         )
         op_names = {a.node_def.name for a in assets}
-        sensors = [self.run_failure_sensor(op_names), *([self.landing_catchup_sensor()] if self.auto_push else [])]
+        sensors = [self.run_failure_sensor(op_names), self.late_runs_sensor(selection),
+                   *([self.landing_catchup_sensor()] if self.auto_push else [])]
         defs = dg.Definitions(assets=assets, jobs=[job], schedules=[schedule], sensors=sensors, resources=resources)
         return dg.Definitions.merge(defs, extra(self)) if extra else defs

@@ -31,13 +31,6 @@ class ProblemLog:
         if first:
             self._logger.warning("%s: %s", category, message)
 
-    def merge(self, other: ProblemLog) -> None:
-        with self._lock:
-            self.counts.update(other.counts)
-            for category, examples in other.examples.items():
-                mine = self.examples.setdefault(category, [])
-                mine.extend(examples[: max(0, self._max_examples - len(mine))])
-
     @property
     def total(self) -> int:
         return sum(self.counts.values())

@@ -70,15 +70,6 @@ class EventRouter:
                 return window
         return None
 
-    def add(self, collection: str, record: Mapping[str, Any], started_at: datetime | None) -> bool:
-        window = self.window_for(started_at)
-        if window is None:
-            with self._lock:
-                self.outside += 1
-            return False
-        self._writers[window.key].add(collection, record)
-        return True
-
     def add_many(self, collection: str, records: Iterable[tuple[Mapping[str, Any], datetime | None]]) -> int:
         by_window: dict[str, list[Mapping[str, Any]]] = {}
         outside = 0
@@ -103,14 +94,8 @@ class RawPartition:
         self.instance = instance
         self.window = window
 
-    def collection(self, name: str) -> list[Any]:
-        return list(self.store.read_raw(self.instance, self.window.key, name))
-
     def stream(self, name: str) -> Iterator[Any]:
         return self.store.read_raw(self.instance, self.window.key, name)
-
-    def summary(self) -> dict[str, Any]:
-        return self.store.read_raw_summary(self.instance, self.window.key)
 
 
 @dataclass

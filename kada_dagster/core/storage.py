@@ -35,46 +35,37 @@ def _compact(record: Any) -> str:
 
 
 class RawPartitionWriter:
-    """Writes one partition's raw collections; appends are thread-safe; `commit` makes them visible."""
+    """Writes one partition's raw collections; appends are thread-safe; `commit` makes them visible.
+
+    Each append is its own gzip member, opened and closed at once: a 365-day range holds no file open
+    between appends, so it runs under a stock open-file limit (1024) whatever the number of partitions.
+    Readers see one stream (gzip concatenates members).
+    """
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self._tmp = directory.with_name(f".tmp-{directory.name}-{os.getpid()}-{threading.get_ident()}")
         self._tmp.mkdir(parents=True, exist_ok=True)
-        self._files: dict[str, Any] = {}
         self.counts: dict[str, int] = {}
         self._lock = threading.Lock()
 
-    def _file(self, collection: str) -> Any:
-        fh = self._files.get(collection)
-        if fh is None:
-            fh = gzip.open(  # noqa: SIM115  (kept open across appends; closed in commit/abort)
-                self._tmp / f"{collection}.jsonl.gz", "wt", encoding="utf-8", compresslevel=1)
-            self._files[collection] = fh
-            self.counts.setdefault(collection, 0)
-        return fh
-
-    def add(self, collection: str, record: Any) -> None:
-        line = _compact(record) + "\n"
-        with self._lock:
-            self._file(collection).write(line)
-            self.counts[collection] = self.counts.get(collection, 0) + 1
+    def _append(self, collection: str, lines: list[str]) -> None:
+        with gzip.open(self._tmp / f"{collection}.jsonl.gz", "at", encoding="utf-8", compresslevel=1) as fh:
+            fh.writelines(lines)
+        self.counts[collection] = self.counts.get(collection, 0) + len(lines)
 
     def add_many(self, collection: str, records: Iterable[Any]) -> None:
         lines = [_compact(r) + "\n" for r in records]
         with self._lock:
-            fh = self._file(collection)
-            fh.writelines(lines)
-            self.counts[collection] = self.counts.get(collection, 0) + len(lines)
+            self._append(collection, lines)
 
     def ensure(self, collection: str) -> None:
         """An empty collection still gets a file, so readers can tell 'none' from 'not fetched'."""
         with self._lock:
-            self._file(collection)
+            if collection not in self.counts:
+                self._append(collection, [])
 
     def commit(self, summary: dict[str, Any]) -> None:
-        for fh in self._files.values():
-            fh.close()
         (self._tmp / "_summary.json").write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
         if self.directory.exists():
             old = self.directory.with_name(f".old-{self.directory.name}-{os.getpid()}")
@@ -87,8 +78,6 @@ class RawPartitionWriter:
             os.replace(self._tmp, self.directory)
 
     def abort(self) -> None:
-        for fh in self._files.values():
-            fh.close()
         for p in self._tmp.glob("*"):
             p.unlink()
         self._tmp.rmdir()
@@ -129,9 +118,6 @@ class IntermediateStore:
             for line in fh:
                 if line.strip():
                     yield json.loads(line)
-
-    def read_raw_summary(self, instance: str, partition: str) -> dict[str, Any]:
-        return json.loads((self._require_raw(instance, partition) / "_summary.json").read_text(encoding="utf-8"))
 
     def write_table(self, instance: str, partition: str, kind: str, table: pa.Table) -> Path:
         path = self.table_path(instance, partition, kind)
