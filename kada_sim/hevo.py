@@ -84,6 +84,22 @@ from kada_sim.server import (
     weighted_choice,
 )
 
+# What each profile serves (see the module docstring). "kada" is our own, richest shape; "documented" only
+# what the reference marks OFFICIAL or 3P; each "documented-<variant>" one UNCONFIRMED alternative.
+STANDARD_PROFILES = (
+    "kada", "documented", "documented-unwrapped", "documented-string-ids", "documented-iso-timestamps",
+    "documented-prefixed-mapping",
+)  # fmt: skip
+EDGE_PROFILES = (
+    "kada", "documented", "documented-no-pipeline-name", "documented-jobs-oldest-first",
+    "documented-jobs-unordered", "documented-strict-params", "documented-seconds-filters",
+    "documented-no-destinations", "documented-no-table-name",
+)  # fmt: skip
+PROFILES = tuple(dict.fromkeys(STANDARD_PROFILES + EDGE_PROFILES))
+# Edge field statuses the documented profiles serve; the reference names the key but no values, so only
+# ACTIVE is "loaded" in the ground truth (DROPPED stands for a value no client knows).
+LOADED_FIELD_STATUS = "ACTIVE"
+
 STANDARD_PREFIX = "/api/public/v2.0"
 EDGE_PREFIX = "/api/v1"
 FLAVOURS = ("standard", "edge")
@@ -451,6 +467,42 @@ class _PipelineRuntime:
     last_state: str | None  # forced status of the latest job: IN_PROGRESS / CANCELLING / None
 
 
+_FOLDING_DESTINATIONS = ("SNOWFLAKE", "POSTGRES", "REDSHIFT")
+
+
+def _stored(name: str | None, kind: str) -> str | None:
+    """How the simulated warehouse ``kind`` stores an unquoted identifier: Snowflake upper case,
+    PostgreSQL and Redshift lower case, others (BigQuery, MySQL, SaaS) as written."""
+    if name is None:
+        return None
+    key = kind.upper()
+    if key.startswith("SNOWFLAKE"):
+        return name.upper()
+    if key.startswith(("POSTGRES", "REDSHIFT")):
+        return name.lower()
+    return name
+
+
+def _source_truth(kind: str, base: str, schema: str | None, db: str | None) -> tuple[str | None, ...]:
+    """A source table as its database stores it: MySQL has databases and tables only."""
+    if schema is None:  # a SaaS object
+        return (None, None, base)
+    if kind.upper().startswith("MYSQL"):
+        return (db, None, base)
+    return (_stored(db, kind), _stored(schema, kind), _stored(base, kind))
+
+
+_ID_KEYS = frozenset({"id", "source_destination_id", "model_id", "pipeline_id"})
+
+
+def _convert(value: Any, fn: Callable[[str, Any], Any]) -> Any:
+    if isinstance(value, dict):
+        return {k: fn(k, _convert(v, fn)) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_convert(v, fn) for v in value]
+    return value
+
+
 def _table_parts(
     source_kind: str, base: str, schema: str | None, db: str | None
 ) -> tuple[str, str | None, str | None]:
@@ -475,6 +527,12 @@ class HevoSimulator(HistorySimulator):
         if cfg.flavour not in FLAVOURS:
             raise ValueError(f"flavour must be one of {FLAVOURS}, not {cfg.flavour!r}")
         self.flavour = cfg.flavour
+        allowed = STANDARD_PROFILES if cfg.flavour == "standard" else EDGE_PROFILES
+        if cfg.profile not in allowed:
+            raise ValueError(f"profile {cfg.profile!r} is not one of the {cfg.flavour} profiles {allowed}")
+        self.profile = cfg.profile
+        self.documented = cfg.profile != "kada"
+        self._truth: list[dict[str, Any]] = []
         self.api_path = STANDARD_PREFIX if cfg.flavour == "standard" else EDGE_PREFIX
         self.api_prefix = self.api_path  # fault prefixes and stats templates are relative to it
         super().__init__(cfg, cfg.end, cfg.days, cfg.jobs_per_pipeline_per_day, secret_scope=(cfg.flavour,))
@@ -683,8 +741,8 @@ class HevoSimulator(HistorySimulator):
                 "created_ts": created,
                 "updated_ts": self._in_history(rng, created) if created < self.end_ms - 120_000 else created,
             }
-            if prefix:
-                pipeline["destination_table_prefix"] = prefix
+            if prefix and (not self.documented or self.profile == "documented-prefixed-mapping"):
+                pipeline["destination_table_prefix"] = prefix  # a create-body field (3P); on reads UNCONFIRMED
             self._pipelines.append(pipeline)
             dtype, ddb, dschema = dest_ctx[dest["id"]] if dest else ("SNOWFLAKE", "HEVO_RAW", "PUBLIC")
             objects, event_types, mappings = [], [], {}
@@ -702,17 +760,18 @@ class HevoSimulator(HistorySimulator):
                     last_run = self._in_history(
                         rng, created, near_end=ostatus == "ACTIVE" and status == "ACTIVE"
                     )
-                objects.append(
-                    {
-                        "name": name,
-                        "status": ostatus,
-                        "last_run_ts": last_run,
-                        "namespace": {"database": ns_db, "schema": ns_schema},
-                    }
-                )
+                obj: dict[str, Any] = {"name": name, "status": ostatus, "last_run_ts": last_run}
+                if not self.documented:  # the namespace field's name is UNCONFIRMED (§3b)
+                    obj["namespace"] = {"database": ns_db, "schema": ns_schema}
+                objects.append(obj)
                 if ostatus == "SKIPPED":
                     continue
                 table = (prefix + base).lower()
+                if self.documented:
+                    if prefix and pipeline["auto_mapping"] == "DISABLED" and j == 0:
+                        table = f"legacy_{base}"  # mapped by hand to an existing table, without the prefix
+                    if dtype in _FOLDING_DESTINATIONS and j % 2 == 0:
+                        table = table.upper()  # identifier case differs between mappings and model SQL
                 if ostatus == "PERMISSION_DENIED":
                     mstatus = "UNMAPPED"
                 elif ostatus == "FAILED" or (p + j) % 10 == 3:
@@ -726,11 +785,25 @@ class HevoSimulator(HistorySimulator):
                 mappings[name] = self._mapping(
                     kind, dtype, table, columns, mstatus, p, j, pipeline["auto_mapping"]
                 )
-                event_types.append({"name": name, "object_name": name, "mapping_status": mstatus})
+                event_types.append(
+                    {"name": name, "mapping_status": mstatus}
+                    if self.documented
+                    else {"name": name, "object_name": name, "mapping_status": mstatus}
+                )
                 columns_by_event[name] = columns
                 if mstatus in ("MAPPED", "INCOMPLETE", "MAPPING_IN_PROGRESS") and dest:
                     qualified = f"{dschema}.{table}" if p % 2 else table
+                    if self.documented and dtype in _FOLDING_DESTINATIONS:
+                        qualified = ".".join(part.title() for part in qualified.split("."))  # `Customers`
                     self._dest_tables.setdefault(dest["id"], {}).setdefault(base, qualified)
+                    self._truth.append({
+                        "kind": "object", "via": f"hevo:pipeline_object:{pid}:{name}", "created": created,
+                        "source": src_name.lower().replace(" ", "-"), "destination": dest["name"],
+                        "upstream": _source_truth(kind, base, schema, db),
+                        "downstream": (_stored(ddb, dtype), _stored(dschema, dtype), _stored(table, dtype)),
+                        "columns": {(_stored(f["source_field"], kind), _stored(f["destination_field"], dtype))
+                                    for f in mappings[name]["field_mappings"] if not f["ignored"]},
+                    })
             if p % 3 == 0 and event_types:
                 source_event = event_types[0]["name"]
                 base = source_event.split(".")[-1]
@@ -746,7 +819,19 @@ class HevoSimulator(HistorySimulator):
                     99,
                     pipeline["auto_mapping"],
                 )
-                event_types.append({"name": derived, "object_name": None, "mapping_status": "MAPPED"})
+                event_types.append(
+                    {"name": derived, "mapping_status": "MAPPED"}
+                    if self.documented
+                    else {"name": derived, "object_name": None, "mapping_status": "MAPPED"}
+                )
+                if dest:
+                    self._truth.append({
+                        "kind": "derived", "via": f"hevo:pipeline:{pid}", "created": created,
+                        "source": None, "upstream_own": f"hevo:source:{pid}", "destination": dest["name"],
+                        "upstream": None, "columns": set(),
+                        "downstream": (_stored(ddb, dtype), _stored(dschema, dtype),
+                                       _stored(mappings[derived]["destination_table"], dtype)),
+                    })
                 code = TRANSFORMATION_CODE.format(event=source_event, derived=derived)
                 self._transformations[pid] = {
                     "pipeline_id": pid,
@@ -838,9 +923,19 @@ class HevoSimulator(HistorySimulator):
             created = min(created, self.end_ms - 3_600_000)
             status = "PAUSED" if m % 4 == 2 else ("DRAFT" if m % 7 == 5 else "ACTIVE")
             last_run = None if status == "DRAFT" else self._in_history(rng, created)
+            dtype, ddb, dschema = dest_ctx[dest["id"]]
+            model_id = 2100 + 4 * m
+            required = _req if candidates else [base]
+            self._truth.append({
+                "kind": "model", "via": f"hevo:model:{model_id}", "created": created, "source": None,
+                "destination": dest["name"], "columns": set(),
+                "upstream": None, "upstreams": {(_stored(ddb, dtype), _stored(dschema, dtype),
+                                                 _stored(tables[b].split(".")[-1], dtype)) for b in required},
+                "downstream": (_stored(ddb, dtype), _stored(dschema, dtype), _stored(output, dtype)),
+            })
             self._models.append(
                 {
-                    "id": 2100 + 4 * m,
+                    "id": model_id,
                     "name": name,
                     "status": status,
                     "source_query": sql,
@@ -855,12 +950,17 @@ class HevoSimulator(HistorySimulator):
                         "type": dest["type"],
                         "config": dest["config"],
                     },
+                    "source_destination_id": dest["id"],
                     "schedule": {"type": "FREQUENCY", "frequency": 60}
                     if m % 2 == 0
                     else {"type": "CRON", "cron_expression": "0 2 * * *"},
                     "created_ts": created,
                 }
             )
+        if self.documented:  # read fields of §3e only: destination.config, no last_run_status
+            for model in self._models:
+                model.pop("last_run_status")
+                model["destination"] = {"config": model["destination"]["config"]}
         self._workflows: list[dict[str, Any]] = []
         for w in range(cfg.n_workflows):
             if not self._models:
@@ -953,6 +1053,8 @@ class HevoSimulator(HistorySimulator):
                 else ("SNOWFLAKE", "Snowflake", "snowflake", "HEVO_RAW", "PUBLIC")
             )
             src_name = f"{stype} {['orders', 'shop', 'crm', 'billing', 'support'][p % 5]} {p + 1}"
+            if self.documented and status == "DISABLED":
+                updated = min(updated, max(created, self.end_ms - 3 * DAY_MS))  # not when it was disabled
             pipeline = {
                 "id": pid,
                 "name": f"{src_name} to {dtitle}",
@@ -988,6 +1090,8 @@ class HevoSimulator(HistorySimulator):
                 "created_ts": created,
                 "updated_ts": updated,
             }
+            if self.profile == "documented-no-pipeline-name":
+                pipeline.pop("name")
             self._pipelines.append(pipeline)
             objs, details = [], {}
             db = src_config.get("database")
@@ -1021,6 +1125,8 @@ class HevoSimulator(HistorySimulator):
                         fstatus = "IGNORED"
                     elif not pk and (p + j + k) % 11 == 5:
                         fstatus = "EXCLUDED"
+                    elif self.documented and not pk and (p + j + k) % 13 == 6:
+                        fstatus = "DROPPED"
                     field_rows.append(
                         {
                             "source_name": col,
@@ -1033,10 +1139,13 @@ class HevoSimulator(HistorySimulator):
                             "primary_key": pk,
                         }
                     )
+                k1 = None if self.documented and stype == "MySQL" else ns_schema  # MySQL: no schemas
                 listed = {
                     "object_id": oid,
-                    "source_namespace": {"k0": base, "k1": ns_schema, "k2": ns_db},
-                    "destination_namespace": {"k0": dest_table, "k1": dschema, "k2": ddb},
+                    "source_namespace": {"k0": base, "k1": k1, "k2": ns_db},
+                    # OFFICIAL (provider OpenLineage utils): destination table = destination_prefix + k0
+                    "destination_namespace": {"k0": base.lower() if self.documented else dest_table,
+                                              "k1": dschema, "k2": ddb},
                     "field_count": len(columns),
                     "status": ostatus,
                     "replication_status": rstatus,
@@ -1049,24 +1158,40 @@ class HevoSimulator(HistorySimulator):
                     load_mode=pipeline["load_mode"],
                     fields=field_rows,
                 )
+                if self.profile == "documented-no-table-name":
+                    details[oid].pop("destination_table_name")
+                if ostatus not in ("INACCESSIBLE", "DELETED") and dest:
+                    self._truth.append({
+                        "kind": "object", "via": f"hevo:pipeline_object:{oid}", "created": created,
+                        "source": src_name, "destination": dest["name"],
+                        "upstream": _source_truth(stype, base, schema, db),
+                        "downstream": (_stored(ddb, dtype), _stored(dschema, dtype), _stored(dest_table, dtype)),
+                        "columns": {(_stored(f["source_name"], stype), _stored(f["destination_name"], dtype))
+                                    for f in field_rows if f["status"] == LOADED_FIELD_STATUS},
+                    })
             self._objects[pid] = objs
             self._object_details[pid] = details
             jobs_until = (
                 self.end_ms
-                if status == "ENABLED"
+                if status == "ENABLED" or self.documented
                 else (updated if status in ("DISABLED", "ENABLE_FAILED") else created)
             )
+            last_state = (
+                ("IN_PROGRESS" if p % 4 == 0 else "CANCELLING" if p % 4 == 1 else None)
+                if status == "ENABLED"
+                else None
+            )
+            if self.documented and status == "DISABLED":
+                last_state = "FAILED"  # the run that failed before someone disabled the pipeline
             self._runtime[pid] = _PipelineRuntime(
                 index=p,
                 id=pid,
                 created_ms=created,
                 jobs_until_ms=jobs_until,
-                has_jobs=self._per_day > 0 and status != "INITIALIZING",
+                has_jobs=self._per_day > 0 and (status != "INITIALIZING" or self.documented),
                 events_base=int(10 ** (2 + 3 * unit_floats(cfg.seed, "events", pid)[0])),
                 n_objects=len(objs),
-                last_state=("IN_PROGRESS" if p % 4 == 0 else "CANCELLING" if p % 4 == 1 else None)
-                if status == "ENABLED"
-                else None,
+                last_state=last_state,
             )
         for d in self._destinations:
             d.pop("_created")
@@ -1133,7 +1258,7 @@ class HevoSimulator(HistorySimulator):
             and rt.jobs_until_ms - created <= 1.3 * self._slot_ms
             and self._is_last_slot(rt.id, day, i, rt.jobs_until_ms)
         ):
-            running, status = True, rt.last_state
+            running, status = rt.last_state != "FAILED", rt.last_state
         ingested = max(
             1,
             int(
@@ -1260,11 +1385,13 @@ class HevoSimulator(HistorySimulator):
             ("GET", f"{e}/pipelines/{{id}}/objects/{{object_id}}", self._edge_object),
             ("GET", f"{e}/pipelines/{{id}}/jobs", self._edge_jobs),
             ("GET", f"{e}/pipelines/{{id}}/jobs/{{job_id}}", self._edge_job),
-            ("GET", f"{e}/destinations", lambda r: self._edge_list(r, self._destinations)),
+            ("GET", f"{e}/destinations", self._edge_destinations),
             (
                 "GET",
                 f"{e}/destinations/{{id}}",
-                lambda r, x: self._edge_single(r, self._find(self._destinations, x)),
+                lambda r, x: self._edge_single(
+                    r, None if self.profile == "documented-no-destinations" else self._find(self._destinations, x)
+                ),
             ),
         ]
 
@@ -1376,7 +1503,7 @@ class HevoSimulator(HistorySimulator):
             indexed = [(i, x) for i, x in indexed if x.get("status") in wanted]
         remaining = [(i, x) for i, x in indexed if i >= start]
         page = remaining[:limit]
-        body: dict[str, Any] = {"data": [x for _, x in page]}
+        body: dict[str, Any] = {"data": [self._served(x) for _, x in page]}
         if len(remaining) > limit:
             body["pagination"] = {
                 "starting_after": encode_cursor({"s": scope, "i": page[-1][0]}),
@@ -1387,7 +1514,18 @@ class HevoSimulator(HistorySimulator):
     def _std_single(self, req: Request, obj: dict[str, Any] | None) -> Response:
         if obj is None:
             return self._not_found(req)
-        return json_response(200, {"data": obj} if self.config.wrap_single_objects else obj)
+        obj = self._served(obj)
+        wrap = self.config.wrap_single_objects and self.profile != "documented-unwrapped"
+        return json_response(200, {"data": obj} if wrap else obj)
+
+    def _served(self, obj: Any) -> Any:
+        """The object as this profile serves it: ids as strings, or timestamps as ISO 8601 (UNCONFIRMED
+        alternatives); the stored object (and the ground truth) keeps numbers."""
+        if self.profile == "documented-string-ids":
+            return _convert(obj, lambda k, v: str(v) if k in _ID_KEYS and isinstance(v, int) else v)
+        if self.profile == "documented-iso-timestamps":
+            return _convert(obj, lambda k, v: iso_ms(v) if k.endswith("_ts") and isinstance(v, int) else v)
+        return obj
 
     def _std_pipelines(self, req: Request) -> Response:
         return self._std_list(req, self._pipelines, "pipelines")
@@ -1420,6 +1558,10 @@ class HevoSimulator(HistorySimulator):
     # Edge handlers
 
     def _edge_page(self, req: Request) -> tuple[int, dict[str, Any] | None]:
+        if self.profile == "documented-strict-params":
+            unknown = sorted(set(req.query) - {"limit", "cursor"})
+            if unknown:
+                raise self._bad_request(f"Unknown query parameter(s): {', '.join(unknown)}")
         limit = self._limit(req)
         token = req.arg("cursor")
         if not token:
@@ -1446,6 +1588,11 @@ class HevoSimulator(HistorySimulator):
             }
         )
 
+    def _edge_destinations(self, req: Request) -> Response:
+        if self.profile == "documented-no-destinations":  # fixture-only endpoint (UNCONFIRMED)
+            return self._not_found(req)
+        return self._edge_list(req, self._destinations)
+
     def _edge_single(self, req: Request, obj: dict[str, Any] | None) -> Response:
         return json_response(200, obj) if obj is not None else self._not_found(req)
 
@@ -1458,9 +1605,15 @@ class HevoSimulator(HistorySimulator):
         return self._edge_single(req, self._object_details[pipeline["id"]].get(object_id))
 
     def _time_filter(self, req: Request, name: str) -> int | None:
+        """kada: epoch ms or ISO 8601. documented: ignored (no filter is documented). seconds-filters: read
+        as epoch seconds, so a client sending ms asks for a time far in the future."""
         raw = req.arg(name)
-        if raw is None or raw == "":
+        if raw is None or raw == "" or self.profile not in ("kada", "documented-seconds-filters"):
             return None
+        if self.profile == "documented-seconds-filters":
+            if not raw.isdigit():
+                raise self._bad_request(f"Invalid value for {name}: expected epoch seconds")
+            return int(raw) * 1000
         if raw.isdigit():
             return int(raw)
         value = parse_iso(raw)
@@ -1484,6 +1637,8 @@ class HevoSimulator(HistorySimulator):
             after = after if after is not None else cursor.get("lo")
             before = before if before is not None else cursor.get("hi")
         lo, hi = self._job_window(rt, after, before)
+        if self.profile in ("documented-jobs-oldest-first", "documented-jobs-unordered"):
+            return self._edge_jobs_reordered(rt, limit, cursor, lo, hi)
         page: list[dict[str, Any]] = []
         last_key: tuple[int, int] | None = None
         has_more = False
@@ -1498,6 +1653,23 @@ class HevoSimulator(HistorySimulator):
             if has_more and last_key
             else None
         )
+        return self._empty({"data": page, "has_more": has_more, "next_cursor": next_cursor})
+
+    def _edge_jobs_reordered(
+        self, rt: _PipelineRuntime, limit: int, cursor: dict[str, Any] | None, lo: int, hi: int
+    ) -> Response:
+        """Jobs oldest first, or in a fixed shuffled order: the reference documents no order for /jobs."""
+        jobs = [job for _, job in self._jobs_desc(rt, lo, hi)][::-1]
+        if self.profile == "documented-jobs-unordered":
+            random.Random(stable_int(self.config.seed, "unordered", rt.id)).shuffle(jobs)
+        offset = 0
+        if cursor is not None:
+            if cursor.get("p") != rt.id or not isinstance(cursor.get("o"), int):
+                raise self._bad_request("Invalid cursor")
+            offset = cursor["o"]
+        page = jobs[offset : offset + limit]
+        has_more = offset + len(page) < len(jobs)
+        next_cursor = encode_cursor({"p": rt.id, "o": offset + len(page)}) if has_more else None
         return self._empty({"data": page, "has_more": has_more, "next_cursor": next_cursor})
 
     def _edge_job(self, req: Request, raw: str, job_id: str) -> Response:
@@ -1551,6 +1723,32 @@ class HevoSimulator(HistorySimulator):
 
     def workflows(self) -> list[dict[str, Any]]:
         return copy.deepcopy(self._workflows) if self.flavour == "standard" else []
+
+    def truth_lineage(self) -> list[dict[str, Any]]:
+        """Ground truth of this account's lineage, from the generator (not from any served payload): one
+        entry per object that loads data (``kind`` object), transformation output (``derived``) or model
+        (``model``), with ``via`` (the object id the collector writes), the ``source`` / ``destination``
+        names a user keys ``mapping`` by, ``upstream`` / ``upstreams`` and ``downstream`` as (database,
+        schema, table) as the warehouse stores them, ``columns`` {(source column, destination column)}
+        and ``created`` (epoch ms)."""
+        return copy.deepcopy(self._truth)
+
+    def truth_last_runs(self, start: datetime, end: datetime) -> dict[str, str]:
+        """Standard: event id → contract status of every latest run in [start, end), as the public record
+        allows: the served ``last_run_status`` where this profile serves one, else UNKNOWN."""
+        lo, hi = as_ms(start), as_ms(end)
+        outcome = {"SUCCESS": "SUCCESS", "FAILED": "FAILED", "RUNNING": "RUNNING"}
+        out: dict[str, str] = {}
+        for p in self._pipelines:
+            for o in self._objects[p["id"]]:
+                if o["last_run_ts"] is not None and lo <= o["last_run_ts"] < hi:
+                    out[f"hevo:object_last_run:{p['id']}:{o['name']}:{o['last_run_ts']}"] = "UNKNOWN"
+        for kind, records in (("model", self._models), ("workflow", self._workflows)):
+            for r in records:
+                if r["last_run_ts"] is not None and lo <= r["last_run_ts"] < hi:
+                    status = outcome.get(r.get("last_run_status") or "", "UNKNOWN")
+                    out[f"hevo:{kind}_last_run:{r['id']}:{r['last_run_ts']}"] = status
+        return out
 
     def jobs_for(
         self,
