@@ -44,6 +44,31 @@ Choices made where the reference is UNCONFIRMED
 - 404 body ``{"message": "Not found"}`` (schema unspecified); non-GET methods get 404 too.
 - ``lastRunSize`` is the ``querySize`` of the newest ``success`` run of any of the model's syncs within
   the held history, else null.
+
+Profiles (``SimOptions.profile``, see ``PROFILES``): every profile serves the same workspace (same ids,
+runs and statuses); they differ in what the public record leaves open.
+- ``kada``: our own richest assumptions, unchanged (unique destination names, every sync names its object).
+- ``documented``: only fields the reference marks OFFICIAL or 3P, in their documented shapes. Destination
+  names are not made unique (two "Salesforce Production" destinations of the same type), destination
+  configurations are free-form vendor-style blobs, some with misleading host-ish keys (Braze ``endpoint``
+  URL, Mixpanel ``projectId``); webhook syncs name no destination object; some syncs map no columns; one
+  dbt model is a dbt Cloud model (a ``dbt_cloud`` object without database/schema, queryType ``dbt``: the
+  string is UNCONFIRMED). Sync mappings are the SPEC26 GetSync shape. ``hasMore`` only where required.
+  Every filter the client sends (``orderBy``, ``limit``/``offset``, runs ``after``/``before``) is OFFICIAL
+  (SPEC26), so none is ignored.
+- ``documented-string-ids``: SPEC22 string ids.
+- ``documented-page-cap``: the server caps ``limit`` at ``PAGE_CAP`` (below 100) and omits ``hasMore`` on
+  every list (the maximum page size is undocumented).
+- ``documented-last-finished``: ``lastRunAt`` is the finish of the latest *finished* run (null if none),
+  so a running or queued run started after it.
+- ``documented-no-last-run-at``: syncs have no ``lastRunAt`` key.
+- ``documented-datahub-mappings``: sync column mappings in the older shapes DataHub reads
+  (``fieldMappings[{sourceField, destinationField}]``, ``columnMappings{dest: source}``, ``columns[{from,
+  to}]``, ``mappings`` entries without ``type``) plus non-column ``static``/``template`` entries.
+- ``documented-sparse-runs``: queued runs have ``startedAt: null`` (the ``after``/``before`` filters then
+  use their ``createdAt``), running runs have no ``finishedAt`` key and a ``failedRows`` with only
+  ``addedCount``.
+- ``documented-dbt-cloud-type``: the dbt Cloud model's queryType is ``dbt_cloud``.
 """
 
 from __future__ import annotations
@@ -93,6 +118,30 @@ SYNC_STATUSES = ("disabled", "pending", *SYNC_RUN_STATUSES)
 OBJECT_ORDER_BY = ("id", "name", "slug", "createdAt", "updatedAt")
 RUN_ORDER_BY = ("id", "createdAt", "startedAt", "finishedAt")
 LIST_ENDPOINTS = ("sources", "models", "destinations", "syncs")
+PROFILES = (
+    "kada",
+    "documented",
+    "documented-string-ids",
+    "documented-page-cap",
+    "documented-last-finished",
+    "documented-no-last-run-at",
+    "documented-datahub-mappings",
+    "documented-sparse-runs",
+    "documented-dbt-cloud-type",
+)
+PAGE_CAP = 25  # documented-page-cap: the server's own page size limit
+# SyncRunStatus -> contract event status (the simulator's ground truth for tests)
+EVENT_STATUS = {
+    "success": "SUCCESS",
+    "warning": "WARNING",
+    "failed": "FAILED",
+    "interrupted": "FAILED",
+    "cancelled": "CANCELLED",
+    "queued": "QUEUED",
+    "querying": "RUNNING",
+    "processing": "RUNNING",
+    "reporting": "RUNNING",
+}
 
 _DAY0 = 16436  # 2015-01-01 in days since the epoch: origin of run ids
 _RUN_ID_BASE = 100_000_000
@@ -353,6 +402,33 @@ INTERRUPTED_ERROR = (
 )
 
 
+def sync_id_for(i: int) -> int:
+    return 40_000 + 7 * i
+
+
+_PLACEHOLDER = re.compile(r"(?<!\{)\{([a-z_]+)\}(?!\})")
+STATIC_MAPPING = {"type": "static", "from": "customer", "to": "lifecycle_stage"}
+TEMPLATE_MAPPING = {"type": "template", "from": "{{ row.first_name }} {{ row.last_name }}", "to": "full_name"}
+
+
+def _datahub_shapes(config: dict[str, Any], i: int) -> None:
+    """documented-datahub-mappings: the same column mappings in the older shapes DataHub reads, plus
+    entries that map a value rather than a column."""
+    maps = config.pop("mappings")
+    shape = i % 4
+    if not maps:
+        config["mappings"] = [dict(STATIC_MAPPING)]
+    elif shape == 0:
+        config["fieldMappings"] = [{"sourceField": m["from"], "destinationField": m["to"]} for m in maps]
+    elif shape == 1:
+        config["columnMappings"] = {m["to"]: m["from"] for m in maps}
+    elif shape == 2:
+        config["columns"] = [{"from": m["from"], "to": m["to"]} for m in maps]
+    else:
+        untyped = [{"from": m["from"], "to": m["to"]} if j % 2 else m for j, m in enumerate(maps)]
+        config["mappings"] = [*untyped, dict(STATIC_MAPPING), dict(TEMPLATE_MAPPING)]
+
+
 def slugify(text: str) -> str:
     """Hightouch-style slug: lower case ASCII words joined by dashes."""
     ascii_text = text.replace("ü", "u").replace("é", "e").replace("–", "-")
@@ -407,6 +483,19 @@ class HightouchSimulator(HistorySimulator):
     def __init__(self, config: HightouchSimConfig | None = None) -> None:
         self.config = config or HightouchSimConfig()
         cfg = self.config
+        if cfg.profile not in PROFILES:
+            raise ValueError(f"unknown Hightouch simulator profile {cfg.profile!r}; choose one of {PROFILES}")
+        self.profile = cfg.profile
+        self.documented = cfg.profile != "kada"
+        self._string_ids = cfg.string_ids or cfg.profile == "documented-string-ids"
+        capped = cfg.profile == "documented-page-cap"
+        self._max_limit = min(cfg.max_limit, PAGE_CAP) if capped else cfg.max_limit
+        self._omit_has_more = (
+            frozenset({*LIST_ENDPOINTS, "runs"}) if capped else cfg.omit_has_more_on
+        )
+        self._truth_models: dict[int, tuple[str, Any]] = {}
+        self._truth_syncs: dict[int, tuple[str | None, list[tuple[str, str]]]] = {}
+        self._last_finished: dict[int, int | None] = {}
         super().__init__(cfg, cfg.end, cfg.days, cfg.runs_per_sync_per_day)
         self._day_cache: OrderedDict[tuple[int, int], list[tuple[int, dict[str, Any]]]] = OrderedDict()
         self._cache_lock = threading.Lock()
@@ -417,7 +506,7 @@ class HightouchSimulator(HistorySimulator):
     # ---- presentation helpers ---------------------------------------------------------------------
 
     def _id(self, value: int) -> int | str:
-        return str(value) if self.config.string_ids else value
+        return str(value) if self._string_ids else value
 
     # ---- workspace generation ---------------------------------------------------------------------
 
@@ -444,6 +533,7 @@ class HightouchSimulator(HistorySimulator):
             config, ctx = self._source_configuration(stype, i, rng)
             ctx["type"] = stype
             ctx["name"] = name
+            ctx["host"] = self._truth_host(stype, config)
             self._source_ctx[sid] = ctx
             self._sources.append(
                 {
@@ -542,6 +632,31 @@ class HightouchSimulator(HistorySimulator):
         }
         return config, {}
 
+    # ---- ground truth bookkeeping (the warehouse's own spelling, independent of the collector) ---------
+
+    @staticmethod
+    def _truth_host(stype: str, config: dict[str, Any]) -> str:
+        """The K host of a source per contract section 5 (Snowflake account host, else its configured host)."""
+        if stype == "snowflake":
+            return f"{config['account'].lower()}.snowflakecomputing.com"
+        if stype == "postgres":
+            return str(config["host"])
+        if stype == "bigquery":
+            return str(config["project"])
+        return ""
+
+    def _truth_table(self, source_id: int, text: str) -> tuple[str, str, str]:
+        """(database, schema, table) as the source's warehouse stores a name the simulator wrote unquoted."""
+        ctx = self._source_ctx[source_id]
+        parts = text.strip("`").split(".")
+        full = parts if len(parts) == 3 else [ctx["database"], *parts] if len(parts) == 2 else [
+            ctx["database"], ctx["schema"], parts[0]]
+        fold = {"snowflake": str.upper, "postgres": str.lower}.get(ctx["type"], str)
+        return fold(full[0]), fold(full[1]), fold(full[2])
+
+    def _truth_sql(self, source_id: int, template: str, qualified: dict[str, str]) -> set[tuple[str, str, str]]:
+        return {self._truth_table(source_id, qualified[t]) for t in _PLACEHOLDER.findall(template)}
+
     def _qualifier(self, source_id: int, rng: random.Random) -> Callable[[str], str]:
         styles = self._source_ctx[source_id]["styles"]
         return lambda t: rng.choice(styles).format(t=t, T=t.upper())
@@ -593,7 +708,9 @@ class HightouchSimulator(HistorySimulator):
                 title, grain, columns, pk, sql = RAW_SQL_TEMPLATES[counters["raw"] % len(RAW_SQL_TEMPLATES)]
                 counters["raw"] += 1
                 q = self._qualifier(source_id, rng)
-                sql = sql.format(**{t: q(t) for t in TABLE_COLUMNS})
+                qualified = {t: q(t) for t in TABLE_COLUMNS}
+                self._truth_models[mid] = ("tables", self._truth_sql(source_id, sql, qualified))
+                sql = sql.format(**qualified)
                 name, query_type, extra = title, "raw_sql", {"raw": {"sql": sql}}
             elif kind == "table":
                 source_id = warehouse[(counters["table"] + 1) % len(warehouse)]
@@ -606,6 +723,7 @@ class HightouchSimulator(HistorySimulator):
                     if counters["table"] % 2
                     else f"{schema.lower() if schema.isupper() else 'analytics'}.{grain}"
                 )
+                self._truth_models[mid] = ("tables", {self._truth_table(source_id, table_name)})
                 name, query_type, extra = (
                     f"{grain.replace('_', ' ').title()} table",
                     "table",
@@ -616,6 +734,7 @@ class HightouchSimulator(HistorySimulator):
                 dbt_name, grain, columns, pk, compiled, raw = DBT_TEMPLATES[
                     counters["dbt"] % len(DBT_TEMPLATES)
                 ]
+                template = compiled
                 counters["dbt"] += 1
                 ctx = self._source_ctx[source_id]
                 staging = "STAGING" if ctx["database"].isupper() else "staging"
@@ -633,6 +752,14 @@ class HightouchSimulator(HistorySimulator):
                         "modelId": 88000 + counters["dbt"],
                     }
                 }
+                self._truth_models[mid] = ("tables", {self._truth_table(source_id, f"{db}.{ctx['schema']}.{dbt_name}")})
+                if self.documented and counters["dbt"] == 2:  # a dbt Cloud model: no database/schema (OFFICIAL)
+                    cloud = {k: v for k, v in extra["dbt"].items() if k not in ("database", "schema")}
+                    extra = {"dbt_cloud": cloud}
+                    if self.profile == "documented-dbt-cloud-type":
+                        query_type = "dbt_cloud"
+                    staged = {t: f"{db}.{staging}.stg_{t}" for t in TABLE_COLUMNS}
+                    self._truth_models[mid] = ("tables", self._truth_sql(source_id, template, staged))
             elif kind == "parent":
                 source_id = warehouse[counters["parent"] % len(warehouse)]
                 grain = ("customers", "users", "accounts")[counters["parent"] % 3]
@@ -641,11 +768,14 @@ class HightouchSimulator(HistorySimulator):
                 name = f"All {grain} (parent model)"
                 if counters["parent"] % 2:
                     q = self._qualifier(source_id, rng)
+                    qualified_grain = q(grain)
+                    self._truth_models[mid] = ("tables", {self._truth_table(source_id, qualified_grain)})
                     query_type, extra = (
                         "raw_sql",
-                        {"raw": {"sql": f"SELECT * FROM {q(grain)} WHERE deleted_at IS NULL"}},
+                        {"raw": {"sql": f"SELECT * FROM {qualified_grain} WHERE deleted_at IS NULL"}},
                     )
                 else:
+                    self._truth_models[mid] = ("tables", {self._truth_table(source_id, grain)})
                     query_type, extra = "table", {"table": {"name": grain}}
             elif kind == "visual":
                 parent = parents[counters["visual"] % len(parents)]
@@ -685,6 +815,7 @@ class HightouchSimulator(HistorySimulator):
                     }
                 }
                 query_type = "visual"
+                self._truth_models[mid] = ("model", parent["id"])
             else:  # custom
                 source_id = saas[counters["custom"] % len(saas)]
                 counters["custom"] += 1
@@ -702,6 +833,7 @@ class HightouchSimulator(HistorySimulator):
                     query = {"sheet": "Q4 targets", "range": "A1:F500", "headerRow": 1}
                     name = "Sheet: Q4 targets"
                 query_type, extra = "custom", {"custom": {"query": query}}
+                self._truth_models[mid] = ("source", source_id)
             name = names(name)
             model.update(
                 {
@@ -743,7 +875,8 @@ class HightouchSimulator(HistorySimulator):
 
     def _build_destinations(self, rng: random.Random) -> None:
         cfg = self.config
-        names = _Unique(" ")
+        # names are unique in the UI of our own assumption only; the reference says nothing of it
+        names: Callable[[str], str] = (lambda n: n) if self.documented else _Unique(" ")
         slugs = _Unique("-")
         self._destinations: list[dict[str, Any]] = []
         for i in range(cfg.n_destinations):
@@ -781,7 +914,7 @@ class HightouchSimulator(HistorySimulator):
             }
         if dtype == "braze":
             return {
-                "restEndpoint": "https://rest.iad-03.braze.com",
+                ("endpoint" if self.documented else "restEndpoint"): "https://rest.iad-03.braze.com",
                 "apiKey": self._secret("dest", i, "apiKey"),
             }
         if dtype == "webhook":
@@ -993,10 +1126,17 @@ class HightouchSimulator(HistorySimulator):
             columns = self._model_columns[model["id"]]
             pk = model["primaryKey"] or columns[0]
             configuration, obj, event = self._sync_configuration(dest["type"], columns, pk, i)
+            if self.documented and dest["type"] == "webhook":  # a webhook sync names no object
+                configuration.pop("type", None)
+                configuration.pop("eventName", None)
+                obj = None
+            if self.documented and i % 7 == 4:  # a sync that maps no column
+                configuration["mappings"] = []
+                configuration.pop("externalIdMapping", None)
             parent_created = max(model["createdAt"], dest["createdAt"])
             room = max(0, self.end_ms - 2 * 3_600_000 - parent_created)
             created = parent_created + int(min(60 * DAY_MS, room * (0.05 + 0.45 * rng.random())))
-            sync_id = 40_000 + 7 * i
+            sync_id = sync_id_for(i)
             disabled = i % 17 == 5
             never_run = i % 13 == 11
             schedule = None if never_run else self._schedule(i)
@@ -1007,6 +1147,10 @@ class HightouchSimulator(HistorySimulator):
             ext = configuration.get("externalIdMapping")
             if ext and ext["from"] not in referenced:
                 referenced.append(ext["from"])
+            pairs = [(m["from"], m["to"]) for m in configuration["mappings"]] + ([(ext["from"], ext["to"])] if ext else [])
+            self._truth_syncs[sync_id_for(i)] = (obj, sorted(set(pairs)))
+            if self.profile == "documented-datahub-mappings":
+                _datahub_shapes(configuration, i)
             sync = {
                 "id": sync_id,
                 "slug": slugs(slugify(f"{model['slug']}-to-{dest['slug']}")),
@@ -1058,7 +1202,10 @@ class HightouchSimulator(HistorySimulator):
             if sync["disabled"]:
                 sync["status"] = "disabled"
             latest = None
+            self._last_finished[sync["id"]] = None
             for start, run in self._iter_runs_desc(rt):
+                if self._last_finished[sync["id"]] is None and run.get("finishedAt"):
+                    self._last_finished[sync["id"]] = parse_iso(run["finishedAt"])
                 if latest is None:
                     latest = (start, run)
                     sync["lastRunAt"] = start
@@ -1120,7 +1267,10 @@ class HightouchSimulator(HistorySimulator):
             out = common(s)
             out["destinationId"] = sid(s["destinationId"])
             out["modelId"] = sid(s["modelId"])
-            out["lastRunAt"] = iso_ms(s["lastRunAt"]) if s["lastRunAt"] is not None else None
+            last = self._last_finished.get(s["id"]) if self.profile == "documented-last-finished" else s["lastRunAt"]
+            out["lastRunAt"] = iso_ms(last) if last is not None else None
+            if self.profile == "documented-no-last-run-at":
+                del out["lastRunAt"]
             rows.append((s, out))
         self._served["syncs"] = rows
         self._by_id = {kind: {raw["id"]: out for raw, out in rows_} for kind, rows_ in self._served.items()}
@@ -1218,6 +1368,12 @@ class HightouchSimulator(HistorySimulator):
             "failedRows": counts(failed),
             "error": error,
         }
+        if self.profile == "documented-sparse-runs":
+            if status == "queued":
+                run["startedAt"] = None
+            if finished is None:
+                del run["finishedAt"]
+                run["failedRows"] = {"addedCount": failed[0]}
         return start, run
 
     def _error_text(self, rt: _SyncRuntime, u: tuple[float, ...]) -> str:
@@ -1364,7 +1520,7 @@ class HightouchSimulator(HistorySimulator):
         if order not in order_by:
             allowed = ",".join(f"'{o}'" for o in order_by)
             raise HTTPError(self._invalid("orderBy", f"should be one of the following; [{allowed}]", order))
-        return min(limit, self.config.max_limit), offset, order
+        return min(limit, self._max_limit), offset, order
 
     def _time_arg(self, req: Request, name: str) -> int | None:
         raw = req.arg(name)
@@ -1379,7 +1535,7 @@ class HightouchSimulator(HistorySimulator):
 
     def _envelope(self, kind: str, data: list[Any], has_more: bool) -> Response:
         body: dict[str, Any] = {"data": data}
-        if kind not in self.config.omit_has_more_on:
+        if kind not in self._omit_has_more:
             body["hasMore"] = has_more
         return json_response(200, body)
 
@@ -1470,6 +1626,65 @@ class HightouchSimulator(HistorySimulator):
         lo, hi = self._window(rt, as_ms(start), as_ms(end))
         page, _ = self._runs_page(rt, lo, hi, 0, 1 << 62)
         return copy.deepcopy(page)
+
+    def expected_object_ids(self, end: datetime | str | int) -> set[str]:
+        """The metadata object ids of a partition ending at ``end`` (objects created before it)."""
+        hi = as_ms(end)
+        ids = {f"hightouch:workspace:{self.config.workspace_id}"}
+        for kind, collection in (("source", self._sources), ("model", self._models),
+                                 ("destination", self._destinations), ("sync", self._syncs)):
+            ids |= {f"hightouch:{kind}:{o['id']}" for o in collection if o["createdAt"] < hi}
+        return ids
+
+    def expected_lineage(self, host: str, end: datetime | str | int) -> set[tuple[Any, ...]]:
+        """Every edge of a partition ending at ``end``, as (linkage_type, via, upstream type, host, database,
+        schema, object, column, downstream type, host, database, schema, object, column), None for empty.
+
+        Own objects are at ``host``; a destination object is at host ``hightouch:destination:<id>`` (no
+        mapping); a sync naming no object flows into its destination itself."""
+        hi = as_ms(end)
+        models = {m["id"]: m for m in self._models if m["createdAt"] < hi}
+        sources = {s["id"]: s for s in self._sources if s["createdAt"] < hi}
+        dests = {d["id"]: d for d in self._destinations if d["createdAt"] < hi}
+
+        def own(kind: str, native: int) -> tuple[Any, ...]:
+            return (kind, host, None, None, f"hightouch:{kind}:{native}")
+
+        edges: set[tuple[Any, ...]] = set()
+        for mid, model in models.items():
+            kind, value = self._truth_models[mid]
+            if model["sourceId"] not in sources:
+                raise ValueError(f"model {mid} is older than its source: pick another seed")
+            down = own("model", mid)
+            if kind == "tables":
+                ctx = self._source_ctx[model["sourceId"]]
+                for db, schema, name in value:
+                    edges.add(("table", None, "table", ctx["host"] or None, db, schema, name, None, *down, None))
+            elif kind == "model":
+                edges.add(("table", None, *own("model", value), None, *down, None))
+            else:
+                edges.add(("table", None, *own("source", value), None, *down, None))
+        for sync in self._syncs:
+            if sync["createdAt"] >= hi or sync["modelId"] not in models or sync["destinationId"] not in dests:
+                continue
+            obj, pairs = self._truth_syncs[sync["id"]]
+            via = f"hightouch:sync:{sync['id']}"
+            dest = sync["destinationId"]
+            target = own("destination", dest) if obj is None else (
+                "destination_object", f"hightouch:destination:{dest}", None, None, obj)
+            up = own("model", sync["modelId"])
+            edges.add(("table", via, *up, None, *target, None))
+            for column, field_name in pairs:
+                edges.add(("column", via, *up, column, *target, field_name))
+        return edges
+
+    def expected_events(self, start: datetime | str | int, end: datetime | str | int) -> dict[str, str]:
+        """event id -> contract status of every run created/started in [start, end)."""
+        out = {}
+        for sync in self._syncs:
+            for run in self.runs_for(sync["id"], start, end):
+                out[f"hightouch:sync_run:{sync['id']}:{run['id']}"] = EVENT_STATUS[run["status"]]
+        return out
 
     def run_count(
         self, start: datetime | str | int | None = None, end: datetime | str | int | None = None
