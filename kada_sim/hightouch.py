@@ -53,7 +53,8 @@ runs and statuses); they differ in what the public record leaves open.
   configurations are free-form vendor-style blobs, some with misleading host-ish keys (Braze ``endpoint``
   URL, Mixpanel ``projectId``); webhook syncs name no destination object; some syncs map no columns; one
   dbt model is a dbt Cloud model (a ``dbt_cloud`` object without database/schema, queryType ``dbt``: the
-  string is UNCONFIRMED). Sync mappings are the SPEC26 GetSync shape. ``hasMore`` only where required.
+  string is UNCONFIRMED); table models start on the first (Snowflake) source, so one table is named by a
+  table model (bare, lower case) and by SQL (qualified, upper or lower case). Sync mappings are the SPEC26 GetSync shape. ``hasMore`` only where required.
   Every filter the client sends (``orderBy``, ``limit``/``offset``, runs ``after``/``before``) is OFFICIAL
   (SPEC26), so none is ignored.
 - ``documented-string-ids``: SPEC22 string ids.
@@ -713,7 +714,9 @@ class HightouchSimulator(HistorySimulator):
                 sql = sql.format(**qualified)
                 name, query_type, extra = title, "raw_sql", {"raw": {"sql": sql}}
             elif kind == "table":
-                source_id = warehouse[(counters["table"] + 1) % len(warehouse)]
+                # documented: the first table model reads the first (Snowflake) source, which SQL models read too
+                shift = 0 if self.documented else 1
+                source_id = warehouse[(counters["table"] + shift) % len(warehouse)]
                 grain = list(TABLE_COLUMNS)[counters["table"] % len(TABLE_COLUMNS)]
                 counters["table"] += 1
                 columns, pk = TABLE_COLUMNS[grain], "id"
