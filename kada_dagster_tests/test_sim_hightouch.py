@@ -529,3 +529,39 @@ def test_cli_prints_url_and_stops_on_sigterm() -> None:
         assert len(get_json(f"{url}/syncs")["data"]) == 12
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=10) == 0
+
+
+# ---- profiles ------------------------------------------------------------------------------------------
+
+
+def test_profiles_serve_the_same_workspace_in_other_shapes(make_sim: Any) -> None:
+    from kada_sim.hightouch import PAGE_CAP, PROFILES
+
+    base = dict(seed=3, n_destinations=9, n_syncs=30, n_models=14, runs_per_sync_per_day=1)
+    sims = {p: make_sim(**base, profile=p) for p in PROFILES}
+    ids = {p: [str(s["id"]) for s in sim.syncs()] for p, (sim, _) in sims.items()}
+    assert all(v == ids["kada"] for v in ids.values())
+    documented, url = sims["documented"]
+    names = [d["name"] for d in documented.destinations()]
+    assert len(set(names)) < len(names)  # two destinations share a name (and a type)
+    assert len({d["name"] for d in sims["kada"][0].destinations()}) == len(names)
+    assert not any(s["configuration"].get("eventName") for s in documented.syncs()
+                   if next(d for d in documented.destinations() if d["id"] == s["destinationId"])["type"] == "webhook")
+    assert any("dbt_cloud" in m and "database" not in m["dbt_cloud"] for m in documented.models())
+    capped, capped_url = sims["documented-page-cap"]
+    page = get_json(f"{capped_url}/syncs?limit=100")
+    assert len(page["data"]) == PAGE_CAP and "hasMore" not in page
+    assert fetch_all(capped_url, "/syncs", limit=PAGE_CAP) == capped.syncs()
+    assert all("lastRunAt" not in s for s in sims["documented-no-last-run-at"][0].syncs())
+    finished, _ = sims["documented-last-finished"]
+    for sync in finished.syncs():
+        ends = [r["finishedAt"] for r in finished.runs_for(sync["id"]) if r["finishedAt"]]
+        assert sync["lastRunAt"] == (max(ends) if ends else None)
+    sparse, _ = sims["documented-sparse-runs"]
+    runs = [r for s in sparse.syncs() for r in sparse.runs_for(s["id"])]
+    assert any(r["status"] == "queued" and r["startedAt"] is None for r in runs)
+    assert all("finishedAt" not in r for r in runs if r["status"] in ("queued", "querying", "processing", "reporting"))
+    shapes = {k for s in sims["documented-datahub-mappings"][0].syncs() for k in s["configuration"]}
+    assert {"fieldMappings", "columnMappings", "columns", "mappings"} <= shapes
+    with pytest.raises(ValueError, match="profile"):
+        HightouchSimulator(HightouchSimConfig(profile="nope"))
