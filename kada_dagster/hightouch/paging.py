@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from kada_dagster.core.http import MalformedResponseError
+from kada_dagster.core.http import data_items
 from kada_dagster.core.records import norm_id
 
 
@@ -31,15 +31,9 @@ class HightouchPaginator:
         return {"limit": self.limit, "offset": 0}
 
     def items(self, body: Any, path: str) -> list[Any]:
-        # OFFICIAL (§1.1): list GETs answer `{"data": [...], "hasMore": bool}`.
-        if isinstance(body, Mapping):
-            data = body.get("data")
-            if isinstance(data, list):
-                return data
-            if data is None:  # an empty 2xx body reads as an empty page, as before
-                return []
-        raise MalformedResponseError(f"GET {path}: expected an object with a 'data' list, got "
-                                     f"{type(body).__name__}", path=path)
+        # OFFICIAL (§1.1): list GETs answer `{"data": [...], "hasMore": bool}`; any other body is malformed
+        # (retried by the HTTP layer), never an empty page.
+        return data_items(body, path)
 
     def next_params(self, body: Any, params: dict[str, Any], items: list[Any]) -> dict[str, Any] | None:
         if not items:

@@ -74,43 +74,46 @@ class HightouchClient:
                 f"check HIGHTOUCH_API_BASE_URL / base_url",
             )
 
-    def list_raw(self, path: str, problems: ProblemLog, params: dict[str, Any] | None = None) -> list[Any]:
+    def list_raw(self, path: str, problems: ProblemLog | None = None, params: dict[str, Any] | None = None) -> list[Any]:
         """Every item of a list endpoint. `orderBy=id` (OFFICIAL enum value, PH pins it) keeps offsets stable."""
         paginator = HightouchPaginator(PAGE_SIZE)
         items = self.http.get_all(path, paginator, {"orderBy": "id", **(params or {})})
-        if paginator.repeated_page:
+        if paginator.repeated_page and problems is not None:
             problems.record("hightouch.paging.repeated_page",
                             f"GET {path}: a page only repeated items already read; stopped there")
         return items
 
-    def _records(self, path: str, parse: Callable[[Any, ProblemLog], R | None], problems: ProblemLog) -> list[R]:
+    def _records(self, path: str, parse: Callable[[Any, ProblemLog], R | None],
+                 problems: ProblemLog | None) -> list[R]:
+        problems = problems if problems is not None else ProblemLog()
         return [r for r in (parse(item, problems) for item in self.list_raw(path, problems)) if r is not None]
 
-    def list_sources(self, problems: ProblemLog) -> list[HtSource]:
+    def list_sources(self, problems: ProblemLog | None = None) -> list[HtSource]:
         return self._records("sources", parse_source, problems)
 
-    def list_models(self, problems: ProblemLog) -> list[HtModel]:
+    def list_models(self, problems: ProblemLog | None = None) -> list[HtModel]:
         return self._records("models", parse_model, problems)
 
-    def list_destinations(self, problems: ProblemLog) -> list[HtDestination]:
+    def list_destinations(self, problems: ProblemLog | None = None) -> list[HtDestination]:
         return self._records("destinations", parse_destination, problems)
 
-    def list_syncs(self, problems: ProblemLog) -> list[HtSync]:
+    def list_syncs(self, problems: ProblemLog | None = None) -> list[HtSync]:
         return self._records("syncs", parse_sync, problems)
 
     _PARSERS: dict[str, Callable[[Any, ProblemLog], Any]] = {
         "sources": parse_source, "models": parse_model, "destinations": parse_destination, "syncs": parse_sync,
     }
 
-    def get_object(self, collection: str, object_id: str, problems: ProblemLog) -> Any:
+    def get_object(self, collection: str, object_id: str, problems: ProblemLog | None = None) -> Any:
         """One object by id (OFFICIAL: GET /{collection}/{id} answers the bare object), parsed."""
         body = self.http.get(f"{collection}/{object_id}")
-        return self._PARSERS[collection](body, problems)
+        return self._PARSERS[collection](body, problems if problems is not None else ProblemLog())
 
     def list_sync_runs(self, sync_id: str, after: datetime, before: datetime,
-                       problems: ProblemLog) -> list[HtSyncRun]:
+                       problems: ProblemLog | None = None) -> list[HtSyncRun]:
         """Runs of a sync that started in [after, before): OFFICIAL `after`/`before` filter on run start
         (inclusiveness UNCONFIRMED: the caller routes each run by its own times)."""
+        problems = problems if problems is not None else ProblemLog()
         items = self.list_raw(f"syncs/{sync_id}/runs", problems,
                               {"after": _iso_seconds(after), "before": _iso_seconds(before)})
         return [r for r in (parse_run(item, sync_id, problems) for item in items) if r is not None]
