@@ -1042,8 +1042,8 @@ class HevoSimulator(HistorySimulator):
                 status = "INITIALIZING"
             elif p % 10 == 7:
                 status = "ENABLE_FAILED"
-            if status == "INITIALIZING":
-                created = max(created, self.end_ms - 2 * 3_600_000)
+            if status == "INITIALIZING":  # documented: its first (historical) load is running
+                created = max(created, self.end_ms - (9 if self.documented else 2) * 3_600_000)
             updated = self._in_history(rng, created) if created < self.end_ms - 120_000 else created
             prefix = "hevo_" if p % 2 == 0 else ""
             src_config = self._source_config(stype, p, rng)
@@ -1626,6 +1626,8 @@ class HevoSimulator(HistorySimulator):
         rt = self._runtime[pipeline["id"]]
         limit, cursor = self._edge_page(req)
         after, before = self._time_filter(req, "created_after"), self._time_filter(req, "created_before")
+        if self.profile in ("documented-jobs-oldest-first", "documented-jobs-unordered"):
+            return self._edge_jobs_reordered(rt, limit, cursor, *self._job_window(rt, None, None))
         position: tuple[int, int] | None = None
         if cursor is not None:
             try:
@@ -1637,8 +1639,6 @@ class HevoSimulator(HistorySimulator):
             after = after if after is not None else cursor.get("lo")
             before = before if before is not None else cursor.get("hi")
         lo, hi = self._job_window(rt, after, before)
-        if self.profile in ("documented-jobs-oldest-first", "documented-jobs-unordered"):
-            return self._edge_jobs_reordered(rt, limit, cursor, lo, hi)
         page: list[dict[str, Any]] = []
         last_key: tuple[int, int] | None = None
         has_more = False
