@@ -319,3 +319,28 @@ def test_every_profile_name_is_known_and_others_are_refused() -> None:
     assert PROFILES[0] == "kada" and all(p.startswith("documented") for p in PROFILES[1:])
     with pytest.raises(ValueError, match="profile"):
         HightouchSimulator(HightouchSimConfig(profile="documented-nonsense"))
+
+
+def test_case9_the_skip_rule_needs_an_old_lastrunat_and_a_finished_status() -> None:
+    """The decision table of `runs_may_have_started` (the simulator's syncs all ran recently)."""
+    from kada_dagster.hightouch.records import parse_sync
+    from kada_dagster.hightouch.source import runs_may_have_started
+
+    problems = ProblemLog()
+    cases = [
+        ({"lastRunAt": "2026-11-20T10:00:00.000Z", "status": "success"}, False),
+        ({"lastRunAt": "2026-11-20T10:00:00.000Z", "status": "warning"}, False),
+        ({"lastRunAt": "2026-11-20T10:00:00.000Z", "status": "querying"}, True),  # a run in progress
+        ({"lastRunAt": "2026-11-20T10:00:00.000Z", "status": "queued"}, True),
+        ({"lastRunAt": "2026-11-20T10:00:00.000Z", "status": "disabled"}, True),
+        ({"lastRunAt": "2026-11-20T10:00:00.000Z", "status": "something-new"}, True),
+        ({"lastRunAt": "2026-11-22T00:00:00.000Z", "status": "success"}, True),
+        ({"lastRunAt": None, "status": "success"}, True),
+        ({"status": "success"}, True),
+        ({"lastRunAt": "last tuesday", "status": "success"}, True),
+    ]
+    for fields, needed in cases:
+        sync = parse_sync({"id": 1, **fields}, problems)
+        assert sync is not None
+        assert runs_may_have_started(sync, START)[0] is needed, fields
+    assert problems.counts["hightouch.sync.bad_timestamp"] == 1
