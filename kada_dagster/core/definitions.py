@@ -23,5 +23,6 @@ def collector_definitions(source: CollectorSource, profile: SourceProfile, resou
         resource_key=instance,
         start_date=start_date_for(profile, instance, start_date),
         auto_push=auto_push,
+        vendor_type=type(resource),
     )
     return assets.definitions(resources={instance: resource})

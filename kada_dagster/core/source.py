@@ -11,13 +11,29 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 import pyarrow as pa
 
 from kada_dagster.core.problems import ProblemLog
 from kada_dagster.core.settings import CollectorSettings
 from kada_dagster.core.storage import IntermediateStore, RawPartitionWriter
+
+
+class ClientStats(Protocol):
+    def as_dict(self) -> dict[str, Any]: ...
+
+
+class VendorClient(Protocol):
+    """What the layers need of any vendor's client; its lists, paging and records are the vendor's own."""
+
+    @property
+    def stats(self) -> ClientStats: ...
+
+    def test_connection(self) -> None:
+        """One cheap authenticated call that fails fast, naming the setting to fix."""
+
+    def close(self) -> None: ...
 
 
 @dataclass(frozen=True)
