@@ -958,9 +958,13 @@ class HevoSimulator(HistorySimulator):
                 }
             )
         if self.documented:  # read fields of §3e only: destination.config, no last_run_status
-            for model in self._models:
+            for k, model in enumerate(self._models):
                 model.pop("last_run_status")
                 model["destination"] = {"config": model["destination"]["config"]}
+                if k % 5 == 3:  # nothing names its destination: its dialect and host are unknowable
+                    model.pop("source_destination_id")
+                    truth = next(t for t in self._truth if t["via"] == f"hevo:model:{model['id']}")
+                    truth["unresolvable"] = True
         self._workflows: list[dict[str, Any]] = []
         for w in range(cfg.n_workflows):
             if not self._models:
@@ -1730,7 +1734,8 @@ class HevoSimulator(HistorySimulator):
         (``model``), with ``via`` (the object id the collector writes), the ``source`` / ``destination``
         names a user keys ``mapping`` by, ``upstream`` / ``upstreams`` and ``downstream`` as (database,
         schema, table) as the warehouse stores them, ``columns`` {(source column, destination column)}
-        and ``created`` (epoch ms)."""
+        and ``created`` (epoch ms). ``unresolvable`` marks lineage the served payload cannot give (a
+        documented model whose destination nothing names)."""
         return copy.deepcopy(self._truth)
 
     def truth_last_runs(self, start: datetime, end: datetime) -> dict[str, str]:
