@@ -19,11 +19,14 @@ from kada_dagster_tests.sim_helpers import END, cli_process, http_get, json_200,
 from kada_sim.hevo import (
     EDGE_OBJECT_STATUSES,
     EDGE_PIPELINE_STATUSES,
+    EDGE_PROFILES,
     EDGE_REPLICATION_STATUSES,
     JOB_STATUSES,
     JOB_TYPES,
     MAPPING_STATUSES,
+    PROFILES,
     STANDARD_OBJECT_STATUSES,
+    STANDARD_PROFILES,
     HevoSimConfig,
     HevoSimulator,
 )
@@ -478,3 +481,104 @@ def test_cli_edge_flavour() -> None:
         assert call(f"{url}{STD}/pipelines")[0] == 404
         proc.send_signal(signal.SIGINT)
         assert proc.wait(timeout=10) == 0
+
+
+# ---- profiles (issue 8) -------------------------------------------------------------------------------------
+
+
+def test_profiles_are_per_flavour_and_unknown_names_are_refused() -> None:
+    assert PROFILES[0] == "kada" and set(STANDARD_PROFILES) | set(EDGE_PROFILES) == set(PROFILES)
+    for flavour, allowed in (("standard", STANDARD_PROFILES), ("edge", EDGE_PROFILES)):
+        for profile in set(PROFILES) - set(allowed) | {"nope"}:
+            with pytest.raises(ValueError, match="profile"):
+                HevoSimulator(HevoSimConfig(flavour=flavour, profile=profile, end=END))
+
+
+def test_documented_standard_serves_only_documented_fields(make_sim: Any) -> None:
+    sim, url = make_sim(profile="documented", n_pipelines=9)
+    api = url + STD
+    pipelines = std_all(f"{api}/pipelines")[0]
+    assert not [p for p in pipelines if "destination_table_prefix" in p or "name" in p]
+    for p in pipelines:
+        objects = std_all(f"{api}/pipelines/{p['id']}/objects")[0]
+        assert objects and all(set(o) == {"name", "status", "last_run_ts"} for o in objects)
+        event_types = std_all(f"{api}/pipelines/{p['id']}/event-types")[0]
+        assert all(set(et) == {"name", "mapping_status"} for et in event_types)
+    mysql = [o["name"] for p in pipelines if p["source"]["type"] == "MYSQL" for o in sim.objects_for(p["id"])]
+    assert mysql and all(name.startswith("shop.") for name in mysql)  # `<db>.<table>`
+    models = std_all(f"{api}/models")[0]
+    assert models and all("last_run_status" not in m and set(m["destination"]) == {"config"} for m in models)
+    assert get_json(f"{api}/models/{models[0]['id']}")["data"]["id"] == models[0]["id"]  # wrapped
+    tables = [m["destination_table"] for p in pipelines for et in sim.event_types_for(p["id"])
+              if (m := sim.mapping_for(p["id"], et["name"])) and m["destination_table"]]
+    assert any(t.isupper() for t in tables) and any(t.islower() for t in tables)  # case differs
+    assert any("Pg_" in m["source_query"] or "Public." in m["source_query"] for m in models)
+    _, kada_url = make_sim(n_pipelines=9)
+    assert "object_name" in std_all(f"{kada_url}{STD}/pipelines/{pipelines[0]['id']}/event-types")[0][0]
+
+
+def test_documented_standard_variants(make_sim: Any) -> None:
+    _, url = make_sim(profile="documented-unwrapped")
+    pid = get_json(f"{url}{STD}/pipelines")["data"][0]["id"]
+    assert get_json(f"{url}{STD}/pipelines/{pid}")["id"] == pid  # bare
+    _, url = make_sim(profile="documented-string-ids")
+    body = get_json(f"{url}{STD}/pipelines")["data"][0]
+    assert isinstance(body["id"], str) and isinstance(body["destination"]["id"], str)
+    assert isinstance(get_json(f"{url}{STD}/pipelines/{body['id']}")["data"]["id"], str)
+    _, url = make_sim(profile="documented-iso-timestamps")
+    body = get_json(f"{url}{STD}/pipelines")["data"][0]
+    assert re.match(r"^\d{4}-\d\d-\d\dT", body["created_ts"])
+    sim, url = make_sim(profile="documented-prefixed-mapping", n_pipelines=9)
+    assert any("destination_table_prefix" in p for p in std_all(f"{url}{STD}/pipelines")[0])
+
+
+def test_documented_edge_shapes_and_variants(make_sim: Any) -> None:
+    sim, url = make_sim(flavour="edge", profile="documented", n_pipelines=9)
+    api = url + EDGE
+    pipelines = edge_all(f"{api}/pipelines")[0]
+    for p in pipelines:
+        for detail in sim.object_details_for(p["id"]):
+            ns = detail["destination_namespace"]
+            assert detail["destination_table_name"] == p["destination_prefix"] + ns["k0"]  # OFFICIAL rule
+            if p["source"]["source_type"] == "MySQL":
+                assert detail["source_namespace"]["k1"] is None and detail["source_namespace"]["k2"] == "shop"
+    statuses = {f["status"] for p in pipelines for d in sim.object_details_for(p["id"]) for f in d["fields"]}
+    assert "DROPPED" in statuses and "ACTIVE" in statuses
+    sim, url = make_sim(flavour="edge", profile="documented-no-table-name")
+    pid = sim.pipelines()[0]["id"]
+    oid = sim.objects_for(pid)[0]["object_id"]
+    assert "destination_table_name" not in get_json(f"{url}{EDGE}/pipelines/{pid}/objects/{oid}")
+    sim, url = make_sim(flavour="edge", profile="documented-no-pipeline-name")
+    assert not [p for p in edge_all(f"{url}{EDGE}/pipelines")[0] if "name" in p]
+    sim, url = make_sim(flavour="edge", profile="documented-no-destinations")
+    assert call(f"{url}{EDGE}/destinations")[0] == 404
+    assert call(f"{url}{EDGE}/destinations/{sim.destinations()[0]['id']}")[0] == 404
+
+
+@pytest.mark.parametrize("profile", ["documented", "documented-jobs-oldest-first", "documented-jobs-unordered",
+                                     "documented-strict-params", "documented-seconds-filters"])
+def test_edge_job_listing_per_profile(make_sim: Any, profile: str) -> None:
+    sim, url = make_sim(flavour="edge", profile=profile)
+    disabled = next(p for p in sim.pipelines() if p["status"] == "DISABLED")
+    jobs = sim.jobs_for(disabled["id"])
+    assert jobs[0]["status"] == "FAILED" and jobs[0]["created_ts"] > disabled["updated_ts"]  # runs after updated_ts
+    url_jobs = f"{url}{EDGE}/pipelines/{disabled['id']}/jobs"
+    got, _ = edge_all(url_jobs, limit=5)
+    created = [j["created_ts"] for j in got]
+    assert sorted(got, key=lambda j: j["job_id"]) == sorted(jobs, key=lambda j: j["job_id"])
+    if profile == "documented-jobs-oldest-first":
+        assert created == sorted(created)
+    elif profile == "documented-jobs-unordered":
+        assert created not in (sorted(created), sorted(created, reverse=True))
+    else:
+        assert created == sorted(created, reverse=True)
+    start_ms = int((END - timedelta(days=1)).timestamp() * 1000)
+    status, _, body = call(f"{url_jobs}?limit=100&created_after={start_ms}")
+    if profile == "documented-strict-params":
+        assert status == 400 and "created_after" in json.loads(body)["message"]
+    elif profile == "documented-seconds-filters":  # ms read as seconds: a time far in the future
+        assert status == 200 and json.loads(body)["data"] == []
+        by_seconds = get_json(f"{url_jobs}?limit=100&created_after={start_ms // 1000}")["data"]
+        assert by_seconds and all(j["created_ts"] >= start_ms for j in by_seconds)
+    else:  # not a documented filter: ignored
+        assert status == 200 and len(json.loads(body)["data"]) == min(100, len(jobs))
