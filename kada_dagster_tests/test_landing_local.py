@@ -18,7 +18,8 @@ import pytest
 from kada_dagster.core.cloud_landing import AzureBlobLanding, S3Landing
 from kada_dagster.core.extract.schema import KINDS, empty_table
 from kada_dagster.core.extract.writer import StagedFileSet, stage_file_set
-from kada_dagster.core.landing import LandingError, LocalLanding, land_file_set, landing_from_url
+from kada_dagster.core.landing import LandingError, LocalLanding, land_file_set
+from kada_dagster.core.landing_url import landing_from_url
 from kada_dagster.core.resources import LandingResource
 from kada_dagster.core.settings import SettingsError
 from kada_dagster_tests.landing_helpers import (
@@ -259,3 +260,13 @@ def test_switching_compress_leaves_only_the_new_file_set(tmp_path: Path) -> None
         land_file_set(landing, staged, "lz/hevo/landing")
     names = sorted(p.name for p in (tmp_path / "landing" / "lz" / "hevo" / "landing").iterdir())
     assert names == sorted([f"hevo_{k}_20261123000000.csv" for k in KINDS] + ["hevo_manifest_20261123000000.json"])
+
+
+def test_a_missing_cloud_sdk_is_reported_as_a_missing_package(monkeypatch: pytest.MonkeyPatch) -> None:
+    import sys
+
+    monkeypatch.setitem(sys.modules, "kada_dagster.core.cloud_landing", None)  # import now raises ImportError
+    with pytest.raises(SettingsError, match=r"s3://kada-bucket needs dagster-aws \(boto3\)") as caught:
+        landing_from_url("s3://kada-bucket/prefix")
+    assert "unsupported scheme" not in str(caught.value)
+    assert isinstance(landing_from_url("./landing"), LocalLanding)  # local landing needs no SDK

@@ -38,7 +38,7 @@ from dagster_azure.blob import (
 )
 from pydantic import Field
 
-from kada_dagster.core.landing import Landing, LandingError, register_landing_scheme
+from kada_dagster.core.landing import Landing, LandingError
 from kada_dagster.core.settings import SettingsError
 
 # Bounds on the SDKs' own retries: enough for a throttled or restarting store, and a store that cannot
@@ -507,5 +507,3 @@ class AzureBlobLanding(Landing):
             raise self._fail("access check of", prefix, exc) from None
 
 
-register_landing_scheme("s3", S3Landing)
-register_landing_scheme("azure", AzureBlobLanding)

@@ -7,18 +7,15 @@ the landing directory never holds a partial file set with a manifest claiming it
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import os
 import shutil
 import tempfile
 from abc import ABC, abstractmethod
-from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 from kada_dagster.core.extract.writer import StagedFileSet, sha256_of
-from kada_dagster.core.settings import SettingsError, redact_url
 
 log = logging.getLogger(__name__)
 
@@ -126,39 +123,6 @@ class LocalLanding(Landing):
             raise LandingError(
                 f"local landing: {target} is not writable ({exc.strerror}); check {self.setting}"
             ) from None
-
-
-LandingFactory = Callable[[str], Landing]
-_SCHEME_FACTORIES: dict[str, LandingFactory] = {}
-
-
-def register_landing_scheme(scheme: str, factory: LandingFactory) -> None:
-    """Cloud backends register here so this module does not import cloud SDKs."""
-    _SCHEME_FACTORIES[scheme] = factory
-
-
-def landing_from_url(url: str) -> Landing:
-    """`./landing`, `/abs/path`, `file://...`, `s3://bucket/prefix`, `azure://container/prefix`."""
-    if not url:
-        raise SettingsError("KADA_LANDING_URL is empty")
-    if url.startswith("file://"):
-        return LocalLanding(url[len("file://"):])
-    if "://" in url:
-        scheme = url.split("://", 1)[0].lower()
-        if scheme not in _SCHEME_FACTORIES:
-            _load_cloud_backends()
-        if scheme in _SCHEME_FACTORIES:
-            return _SCHEME_FACTORIES[scheme](url)
-        raise SettingsError(
-            f"KADA_LANDING_URL={redact_url(url)}: unsupported scheme '{scheme}' "
-            "(use a local path, file://, s3://bucket/prefix or azure://container/prefix)"
-        )
-    return LocalLanding(url)
-
-
-def _load_cloud_backends() -> None:
-    with contextlib.suppress(ImportError):
-        import kada_dagster.core.cloud_landing  # noqa: F401  (registers s3:// and azure://)
 
 
 def land_file_set(landing: Landing, staged: StagedFileSet, landing_path: str) -> list[LandedFile]:

@@ -16,7 +16,8 @@ import dagster as dg
 from pydantic import Field
 
 from kada_dagster.core.http import HttpClient, RetryPolicy, SlidingWindowRateLimiter, as_logger
-from kada_dagster.core.landing import Landing, landing_from_url
+from kada_dagster.core.landing import Landing
+from kada_dagster.core.landing_url import landing_from_url
 from kada_dagster.core.settings import CollectorSettings, SourceProfile, _as_bool, resolve_settings
 from kada_dagster.core.storage import IntermediateStore
 
