@@ -266,7 +266,7 @@ def test_a_missing_cloud_sdk_is_reported_as_a_missing_package(monkeypatch: pytes
     import sys
 
     monkeypatch.setitem(sys.modules, "kada_dagster.core.cloud_landing", None)  # import now raises ImportError
-    with pytest.raises(SettingsError, match=r"s3://kada-bucket needs dagster-aws \(boto3\)") as caught:
+    with pytest.raises(SettingsError, match=r"s3://kada-bucket/prefix needs dagster-aws \(boto3\)") as caught:
         landing_from_url("s3://kada-bucket/prefix")
     assert "unsupported scheme" not in str(caught.value)
     assert isinstance(landing_from_url("./landing"), LocalLanding)  # local landing needs no SDK
