@@ -1,8 +1,8 @@
-"""One HTTP layer for every vendor API: timeouts, retries with backoff, rate limiting, pagination.
+"""One HTTP layer for every vendor API: timeouts, retries with backoff, rate limiting, fan-out, paging loop.
 
-Hightouch and Hevo differ only in their base URL, their auth and the shape of their pages; everything
-that decides *how* a request is sent (and re-sent) lives here, so both clients behave the same way
-under rate limits, flaky networks and malformed answers.
+Everything that decides *how* a request is sent (and re-sent) lives here, so both clients behave the same
+way under rate limits, flaky networks and malformed answers. How a vendor pages (which parameters, when a
+list ends) is the vendor's own `Paginator`, in its package; this module only runs the loop.
 """
 
 from __future__ import annotations
@@ -234,66 +234,6 @@ def data_items(body: Any, path: str, key: str = "data") -> list[Any]:
 
 
 _MISSING = object()
-_body_items = data_items
-
-
-@dataclass
-class _LimitPaginator:
-    """A `limit`-sized page whose items are the body's `data` list; subclasses decide what comes next."""
-
-    limit: int = 100
-
-    def first_params(self) -> dict[str, Any]:
-        return {"limit": self.limit}
-
-    def items(self, body: Any, path: str) -> list[Any]:
-        return _body_items(body, path)
-
-
-@dataclass
-class OffsetPaginator(_LimitPaginator):
-    """`limit`/`offset` pages with an optional `hasMore` (Hightouch).
-
-    Continues while `hasMore` is true, or while it is missing and the page was full; stops on an empty
-    page either way, so a server that says hasMore forever cannot loop us.
-    """
-
-    def first_params(self) -> dict[str, Any]:
-        return {"limit": self.limit, "offset": 0}
-
-    def next_params(self, body: Any, params: dict[str, Any], items: list[Any]) -> dict[str, Any] | None:
-        if not items:
-            return None
-        has_more = body.get("hasMore") if isinstance(body, Mapping) else None
-        more = has_more is True or (has_more is None and len(items) >= self.limit)
-        if not more:
-            return None
-        return {**params, "offset": int(params.get("offset", 0)) + len(items)}
-
-
-@dataclass
-class StartingAfterPaginator(_LimitPaginator):
-    """Hevo Standard: `limit` + `starting_after`; the `pagination` object is absent on the last page."""
-
-    def next_params(self, body: Any, params: dict[str, Any], items: list[Any]) -> dict[str, Any] | None:
-        pagination = body.get("pagination") if isinstance(body, Mapping) else None
-        cursor = pagination.get("starting_after") if isinstance(pagination, Mapping) else None
-        if not items or not cursor or cursor == params.get("starting_after"):
-            return None
-        return {**params, "starting_after": cursor}
-
-
-@dataclass
-class NextCursorPaginator(_LimitPaginator):
-    """Hevo Edge: `limit` + `cursor`, answered with `has_more` and `next_cursor`."""
-
-    def next_params(self, body: Any, params: dict[str, Any], items: list[Any]) -> dict[str, Any] | None:
-        if not isinstance(body, Mapping) or not items:
-            return None
-        cursor = body.get("next_cursor")
-        if body.get("has_more") is False or not cursor or cursor == params.get("cursor"):
-            return None
-        return {**params, "cursor": cursor}
 
 
 def endpoint_template(path: str) -> str:
