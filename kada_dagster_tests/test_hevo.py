@@ -423,10 +423,13 @@ def test_standard_events_are_the_last_runs_in_the_window(std_sim: HevoSimulator,
                  if w["last_run_ts"] is not None and lo <= w["last_run_ts"] < hi}
     events = {e["event_id"]: e for e in std["events"]}
     assert set(events) == expected and any(":object_last_run:" in e for e in expected)
-    for m in std_sim.models():
+    for m in std_sim.models():  # the kada profile serves `last_run_status` (UNCONFIRMED) on models
         event = events.get(f"hevo:model_last_run:{m['id']}:{m['last_run_ts']}")
         if event:
             assert event["status"] == {"SUCCESS": "SUCCESS", "FAILED": "FAILED"}[m["last_run_status"]]
+    # Objects have only a lifecycle status (ACTIVE, PAUSED, FINISHED, ...): the outcome is UNKNOWN (case 3).
+    objects = [e for e in events.values() if e["event_type"] == "object_last_run"]
+    assert objects and {e["status"] for e in objects} == {"UNKNOWN"} and not [e for e in objects if e["native_status"]]
 
 
 def test_range_backfill_is_one_run_with_one_file_set_per_day(edge_sim: HevoSimulator, tmp_path: Path) -> None:

@@ -49,6 +49,27 @@ Choices made where the reference is UNCONFIRMED
   ENABLE_FAILED pipeline stop at its ``updated_ts``; INITIALIZING pipelines have none.
 - Edge ``/destinations`` (and ``/destinations/{id}``) follow the provider fixture:
   ``{id,name,type:"SNOWFLAKE",config,status,created_at,updated_at}`` with ISO timestamps.
+
+Profiles (``profile``; ``STANDARD_PROFILES`` / ``EDGE_PROFILES``, anything else is a ValueError)
+- ``kada`` (default): everything above, as the collector's own tests and the benchmarks expect.
+- ``documented``: only what the reference marks OFFICIAL or 3P. Standard: event types ``{name,
+  mapping_status}`` (no ``object_name``), objects ``{name, status, last_run_ts}`` (no ``namespace``),
+  pipelines without ``destination_table_prefix`` (a create-body field), models with ``destination
+  {config}`` and ``source_destination_id`` but no ``last_run_status`` (one model in five names no
+  destination at all), mapping tables in mixed case (``CUSTOMERS`` / ``customers``) while model SQL says
+  ``Public.Pg_Customers``, and one hand-mapped table without the prefix. Edge: MySQL namespaces without
+  ``k1``, ``k0`` without the prefix (``destination_table_name`` = ``destination_prefix + k0``), a field
+  status no client knows (``DROPPED``), job filters ignored, jobs of disabled and initialising pipelines
+  (a disabled pipeline's last job FAILED, after its ``updated_ts``).
+- Variants, one UNCONFIRMED alternative each: Standard ``documented-unwrapped`` (bare single GETs),
+  ``documented-string-ids``, ``documented-iso-timestamps`` (``*_ts`` as ISO 8601),
+  ``documented-prefixed-mapping`` (pipelines carry ``destination_table_prefix``; the tables already
+  have it). Edge ``documented-no-pipeline-name``, ``documented-jobs-oldest-first``,
+  ``documented-jobs-unordered``, ``documented-strict-params`` (400 on any query parameter but ``limit``
+  and ``cursor``), ``documented-seconds-filters`` (``created_after``/``created_before`` read as epoch
+  seconds), ``documented-no-destinations`` (``/destinations`` 404), ``documented-no-table-name``.
+- Ground truth for tests, computed by the generator: ``truth_lineage()``, ``truth_last_runs()``,
+  ``jobs_for()``.
 """
 
 from __future__ import annotations

@@ -246,16 +246,16 @@ def _envelope_flavour(body: Any) -> str | None:
         return "unknown"
     if not isinstance(body, dict) or not isinstance(body.get("data"), list):
         return None
-    if "has_more" in body or "next_cursor" in body:
+    if "has_more" in body or "next_cursor" in body:  # OFFICIAL Edge envelope (§4)
         return EDGE
-    if "pagination" in body:
+    if "pagination" in body:  # OFFICIAL Standard envelope (§2), absent on a last page
         return STANDARD
     first = body["data"][0] if body["data"] else None
     source = first.get("source") if isinstance(first, dict) else None
     if isinstance(source, dict):
-        if "source_type" in source or "connector_id" in source:
+        if "source_type" in source or "connector_id" in source:  # OFFICIAL (Edge source, §4)
             return EDGE
-        if "type" in source:
+        if "type" in source:  # 3P (Standard source.type, §3a)
             return STANDARD
     return "unknown"
 
