@@ -259,7 +259,7 @@ def test_case12_job_requests_carry_only_limit_and_cursor(runs: Any) -> None:
     assert runs("edge", "documented-strict-params")["events"] == runs("edge", "documented")["events"]
 
 
-def test_case13a_mysql_and_postgres_tables_have_one_spelling_in_standard_and_edge(runs: Any) -> None:
+def test_case13a_mysql_postgres_and_snowflake_tables_have_one_spelling_in_standard_and_edge(runs: Any) -> None:
     """MySQL `<db>.<table>` is database.table (no schema) in both products; PostgreSQL db.schema.table."""
     def sources(flavour: str) -> dict[str, set[tuple[Any, ...]]]:
         got = runs(flavour, "documented")
@@ -276,6 +276,14 @@ def test_case13a_mysql_and_postgres_tables_have_one_spelling_in_standard_and_edg
     assert std["mysql"] & edge["mysql"] and std["pg"] & edge["pg"]
     assert all(schema == "" for _, schema, _ in std["mysql"] | edge["mysql"])
     assert all(schema == "public" for _, schema, _ in std["pg"] | edge["pg"])
+
+    def snowflake(flavour: str) -> set[tuple[str, ...]]:
+        return {(e["downstream_host"], e["downstream_database"], e["downstream_schema"], e["downstream_object"])
+                for e in runs(flavour, "documented")["linkages"]
+                if e["linkage_type"] == "table" and e["downstream_host"] == k_host("Snowflake hevo_raw")}
+
+    shared = snowflake("standard") & snowflake("edge")  # the same destination, named alike in both accounts
+    assert shared and all(part == part.upper() for endpoint in shared for part in endpoint[1:])
 
 
 def test_case13b_mapping_tables_are_taken_as_hevo_reports_them(runs: Any) -> None:
