@@ -235,8 +235,13 @@ def test_case9_runs_are_requested_whenever_lastrunat_cannot_rule_them_out(landed
     hidden = [e for e in got.events if e["status"] in ("RUNNING", "QUEUED") and
               (syncs[e["object_id"]].get("lastRunAt") or "") < "2026-11-22"]
     assert hidden  # runs that a "lastRunAt >= window start" rule would have dropped
+    if profile == "documented-last-finished":
+        # ... and that "lastRunAt before the window and a finished status" would drop too: both describe
+        # the last finished run here, while a later run is queued or in progress.
+        finished = ("success", "warning", "failed", "cancelled", "interrupted")
+        assert [e for e in hidden if syncs[e["object_id"]]["status"] in finished]
     assert {e["event_id"]: e["status"] for e in got.events} == got.sim.expected_events(START, END)
-    assert got.requests["GET /syncs/{id}/runs"] <= len(syncs)
+    assert got.requests["GET /syncs/{id}/runs"] == len(syncs)  # every sync that existed is asked
 
 
 def test_case9_queued_runs_without_startedat_are_placed_by_createdat(landed: dict[str, Landed]) -> None:
@@ -246,16 +251,15 @@ def test_case9_queued_runs_without_startedat_are_placed_by_createdat(landed: dic
     assert got.problems["hightouch.sync_run.routed_by_created_at"] == len(queued)
 
 
-def test_case9_only_syncs_proven_idle_are_skipped(tmp_path: Path) -> None:
-    """A sync that finished its last run before the window is not asked; any doubt costs a request."""
+def test_case9_only_syncs_created_after_the_range_are_not_asked(tmp_path: Path) -> None:
+    """createdAt (OFFICIAL) is the one proof that a sync has no run in a range; any doubt costs a request."""
     sim = HightouchSimulator(HightouchSimConfig(**{**WORKSPACE, "days": 5}, profile="documented"))
     with sim.serve() as url:
         result = materialise(build_defs(url, sim.config.token, tmp_path), partition="2026-11-18")
         requests = sim.stats.snapshot()["by_endpoint"]["GET /syncs/{id}/runs"]
     assert result.success
-    idle = [s for s in sim.syncs() if s["lastRunAt"] and s["lastRunAt"] < "2026-11-18" and
-            s["status"] in ("success", "warning", "failed", "cancelled", "interrupted")]
-    assert requests == len(sim.syncs()) - len(idle)
+    later = [s for s in sim.syncs() if s["createdAt"] >= "2026-11-19"]
+    assert later and requests == len(sim.syncs()) - len(later)
 
 
 def test_case10_a_server_capping_pages_without_hasmore_loses_nothing(landed: dict[str, Landed]) -> None:
@@ -321,15 +325,17 @@ def test_every_profile_name_is_known_and_others_are_refused() -> None:
         HightouchSimulator(HightouchSimConfig(profile="documented-nonsense"))
 
 
-def test_case9_the_skip_rule_needs_an_old_lastrunat_and_a_finished_status() -> None:
-    """The decision table of `runs_may_have_started` (the simulator's syncs all ran recently)."""
+def test_case9_neither_lastrunat_nor_status_skips_a_sync() -> None:
+    """The decision table of `runs_may_have_started`: only a creation after the range skips."""
     from kada_dagster.hightouch.records import parse_sync
     from kada_dagster.hightouch.source import runs_may_have_started
 
     problems = ProblemLog()
     cases = [
-        ({"lastRunAt": "2026-11-20T10:00:00.000Z", "status": "success"}, False),
-        ({"lastRunAt": "2026-11-20T10:00:00.000Z", "status": "warning"}, False),
+        ({"lastRunAt": "2026-11-20T10:00:00.000Z", "status": "success"}, True),  # may be the last *finished*
+        ({"lastRunAt": "2026-11-20T10:00:00.000Z", "status": "warning"}, True),
+        ({"createdAt": "2026-11-23T00:00:00.000Z", "lastRunAt": None, "status": "pending"}, False),
+        ({"createdAt": "2026-11-22T23:59:59.000Z", "lastRunAt": None, "status": "pending"}, True),
         ({"lastRunAt": "2026-11-20T10:00:00.000Z", "status": "querying"}, True),  # a run in progress
         ({"lastRunAt": "2026-11-20T10:00:00.000Z", "status": "queued"}, True),
         ({"lastRunAt": "2026-11-20T10:00:00.000Z", "status": "disabled"}, True),
@@ -342,5 +348,5 @@ def test_case9_the_skip_rule_needs_an_old_lastrunat_and_a_finished_status() -> N
     for fields, needed in cases:
         sync = parse_sync({"id": 1, **fields}, problems)
         assert sync is not None
-        assert runs_may_have_started(sync, START)[0] is needed, fields
+        assert runs_may_have_started(sync, END)[0] is needed, fields
     assert problems.counts["hightouch.sync.bad_timestamp"] == 1

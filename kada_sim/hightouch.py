@@ -60,8 +60,8 @@ runs and statuses); they differ in what the public record leaves open.
 - ``documented-string-ids``: SPEC22 string ids.
 - ``documented-page-cap``: the server caps ``limit`` at ``PAGE_CAP`` (below 100) and omits ``hasMore`` on
   every list (the maximum page size is undocumented).
-- ``documented-last-finished``: ``lastRunAt`` is the finish of the latest *finished* run (null if none),
-  so a running or queued run started after it.
+- ``documented-last-finished``: ``lastRunAt`` is the finish of the latest *finished* run (null if none)
+  and ``status`` that run's status, so a running or queued run started after both say.
 - ``documented-no-last-run-at``: syncs have no ``lastRunAt`` key.
 - ``documented-datahub-mappings``: sync column mappings in the older shapes DataHub reads
   (``fieldMappings[{sourceField, destinationField}]``, ``columnMappings{dest: source}``, ``columns[{from,
@@ -497,6 +497,7 @@ class HightouchSimulator(HistorySimulator):
         self._truth_models: dict[int, tuple[str, Any]] = {}
         self._truth_syncs: dict[int, tuple[str | None, list[tuple[str, str]]]] = {}
         self._last_finished: dict[int, int | None] = {}
+        self._last_finished_status: dict[int, str] = {}
         super().__init__(cfg, cfg.end, cfg.days, cfg.runs_per_sync_per_day)
         self._day_cache: OrderedDict[tuple[int, int], list[tuple[int, dict[str, Any]]]] = OrderedDict()
         self._cache_lock = threading.Lock()
@@ -1209,6 +1210,7 @@ class HightouchSimulator(HistorySimulator):
             for start, run in self._iter_runs_desc(rt):
                 if self._last_finished[sync["id"]] is None and run.get("finishedAt"):
                     self._last_finished[sync["id"]] = parse_iso(run["finishedAt"])
+                    self._last_finished_status[sync["id"]] = run["status"]
                 if latest is None:
                     latest = (start, run)
                     sync["lastRunAt"] = start
@@ -1272,6 +1274,8 @@ class HightouchSimulator(HistorySimulator):
             out["modelId"] = sid(s["modelId"])
             last = self._last_finished.get(s["id"]) if self.profile == "documented-last-finished" else s["lastRunAt"]
             out["lastRunAt"] = iso_ms(last) if last is not None else None
+            if self.profile == "documented-last-finished" and not s["disabled"]:
+                out["status"] = self._last_finished_status.get(s["id"], "pending")
             if self.profile == "documented-no-last-run-at":
                 del out["lastRunAt"]
             rows.append((s, out))

@@ -88,10 +88,6 @@ class HtModel(HtObject):
     custom_query: Any = None  # OFFICIAL: custom.query (opaque)
 
 
-# OFFICIAL (§1.3 SyncStatus): the states in which a sync's latest run has finished.
-FINISHED_SYNC_STATUSES = frozenset({"success", "warning", "failed", "cancelled", "interrupted"})
-
-
 @dataclass
 class HtSync(HtObject):
     model_id: str | None = None  # OFFICIAL: modelId*

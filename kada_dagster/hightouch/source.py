@@ -61,7 +61,6 @@ from kada_dagster.core.source import (
 )
 from kada_dagster.core.timeutil import iso, iso_ts, parse_ts
 from kada_dagster.hightouch.records import (
-    FINISHED_SYNC_STATUSES,
     HtDestination,
     HtModel,
     HtObject,
@@ -99,22 +98,18 @@ def oid(object_type: str, native_id: Any) -> str:
     return object_id(SOURCE_TYPE, object_type, native_id)
 
 
-def runs_may_have_started(sync: HtSync, window_start: datetime) -> tuple[bool, str]:
-    """Whether a sync's runs must be requested for a window starting at `window_start` (fail open).
+def runs_may_have_started(sync: HtSync, range_end: datetime) -> tuple[bool, str]:
+    """Whether a sync's runs must be requested for a range ending at `range_end` (fail open).
 
-    `lastRunAt` is OFFICIAL as "date-time|null" and nothing more: it may be the latest run's start or its
-    finish (UNCONFIRMED), and servers may leave it out. The request is skipped only when both readings
-    prove no run started since the window start: `lastRunAt` before it AND a SyncStatus (OFFICIAL enum) of
-    a finished run, so no run is queued or in progress whose start a "last finished" `lastRunAt` hides.
-    Missing, null or unreadable `lastRunAt`, a disabled/pending/running/unknown status: requested.
+    Only a sync created at or after the range's end provably has no run in it (`createdAt*` OFFICIAL).
+    `lastRunAt` (OFFICIAL only as "date-time|null") and the sync's `status` are not used to skip: whether
+    they describe the latest run or the latest *finished* one is UNCONFIRMED, and under the second reading
+    a queued or running run that started in the window hides behind an older `lastRunAt` and a finished
+    status. A skip on them could lose that run; requesting costs one request per sync.
     """
-    if sync.last_run_at is None:
-        return True, f"lastRunAt {sync.last_run_state}"
-    if sync.last_run_at >= window_start:
-        return True, "ran since the window start"
-    if (sync.status or "").lower() not in FINISHED_SYNC_STATUSES:
-        return True, f"status {sync.status!r} may hide a run in progress"
-    return False, "finished its last run before the window"
+    if sync.created_at is not None and sync.created_at >= range_end:
+        return False, "created after the range"
+    return True, "may have runs in the range"
 
 
 class HightouchSource(CollectorSource):
@@ -144,7 +139,7 @@ class HightouchSource(CollectorSource):
         wanted: list[str] = []
         reasons: dict[str, int] = {}
         for sync in records["syncs"]:
-            needed, reason = runs_may_have_started(sync, window_start)
+            needed, reason = runs_may_have_started(sync, window_end)
             reasons[reason] = reasons.get(reason, 0) + 1
             if needed:
                 wanted.append(sync.id)
