@@ -12,26 +12,18 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from kada_dagster.core.http import MalformedResponseError, Paginator
+from kada_dagster.core.http import Paginator, data_items
 
-__all__ = ["NextCursorPaginator", "Paginator", "StartingAfterPaginator", "page_items"]
-
-
-def page_items(body: Any, path: str) -> list[Any]:
-    """The `data` list of a list page (both flavours, OFFICIAL); 204 No Content (`{}`) is an empty page."""
-    if isinstance(body, Mapping):
-        data = body.get("data")
-        if isinstance(data, list):
-            return data
-        if data is None:
-            return []
-    raise MalformedResponseError(f"GET {path}: expected an object with a 'data' list, got {type(body).__name__}",
-                                 path=path)
+__all__ = ["NextCursorPaginator", "Paginator", "StartingAfterPaginator"]
 
 
 @dataclass
-class StartingAfterPaginator:
-    """Hevo Standard: follow `pagination.starting_after` while it is present and moves."""
+class _HevoPaginator:
+    """What both flavours share: a `limit` (OFFICIAL, max 100 in Standard) and the page's `data` list.
+
+    A page without `data` is malformed (retried, then an error naming the endpoint), never an empty page;
+    a 204 No Content reads as one (core `NO_CONTENT`, OFFICIAL hevo-api §5).
+    """
 
     limit: int = 100
 
@@ -39,7 +31,12 @@ class StartingAfterPaginator:
         return {"limit": self.limit}
 
     def items(self, body: Any, path: str) -> list[Any]:
-        return page_items(body, path)
+        return data_items(body, path)
+
+
+@dataclass
+class StartingAfterPaginator(_HevoPaginator):
+    """Hevo Standard: follow `pagination.starting_after` while it is present and moves."""
 
     def next_params(self, body: Any, params: dict[str, Any], items: list[Any]) -> dict[str, Any] | None:
         # OFFICIAL (hevo-api §2): "If there are no more elements ... pagination object is not returned".
@@ -51,16 +48,8 @@ class StartingAfterPaginator:
 
 
 @dataclass
-class NextCursorPaginator:
+class NextCursorPaginator(_HevoPaginator):
     """Hevo Edge: follow `next_cursor` until `has_more` is false or the cursor is missing or repeats."""
-
-    limit: int = 100
-
-    def first_params(self) -> dict[str, Any]:
-        return {"limit": self.limit}
-
-    def items(self, body: Any, path: str) -> list[Any]:
-        return page_items(body, path)
 
     def next_params(self, body: Any, params: dict[str, Any], items: list[Any]) -> dict[str, Any] | None:
         # OFFICIAL (hevo-api §4): {"data", "has_more": bool, "next_cursor": str|null}; only limit/cursor are sent.
