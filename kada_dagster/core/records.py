@@ -7,10 +7,9 @@ kept, normalise ids to strings, and count what had to be tolerated in the Proble
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
-from typing import Any, Protocol
+from collections.abc import Mapping
+from typing import Any
 
-from kada_dagster.core.extract.redaction import redact
 from kada_dagster.core.problems import ProblemLog
 
 
@@ -54,28 +53,3 @@ def require_id(source_type: str, kind: str, data: Any, problems: ProblemLog, key
     if object_id is None:
         problems.record(f"{source_type}.{kind}.missing_id", f"skipped a {kind} without an id: keys {sorted(data)[:8]}")
     return object_id
-
-
-def redacted_objects(source_type: str, collection: str, records: Iterable[Any],
-                     problems: ProblemLog) -> list[dict[str, Any]]:
-    """The object entries of a list response, redacted for storage; other entries are counted and dropped."""
-    kept: list[dict[str, Any]] = []
-    for record in records:
-        if isinstance(record, Mapping):
-            kept.append(redact(record))
-        else:
-            problems.record(f"{source_type}.{collection}.not_an_object",
-                            f"skipped a non-object entry ({type(record).__name__}) in {collection}")
-    return kept
-
-
-class _ConcurrentMapper(Protocol):
-    def map_concurrent(self, fn: Callable[[Any], Any], items: Iterable[Any]) -> list[Any]: ...
-
-
-def fetch_collections(http: _ConcurrentMapper, listers: Mapping[str, Callable[[], list[Any]]], source_type: str,
-                      problems: ProblemLog) -> dict[str, list[dict[str, Any]]]:
-    """Runs a source's list calls side by side (the shared limiter paces them) and redacts what they return."""
-    results = http.map_concurrent(lambda lister: lister(), list(listers.values()))
-    return {name: redacted_objects(source_type, name, records, problems)
-            for name, records in zip(listers, results, strict=True)}
