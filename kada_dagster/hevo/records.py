@@ -30,7 +30,7 @@ NO_DATA_OBJECT_STATUSES = frozenset({"SKIPPED", "PERMISSION_DENIED", "INACCESSIB
 # Mapping statuses (3P, hevo-api §3c) without a destination table to request.
 UNLOADED_MAPPING_STATUSES = frozenset({"UNMAPPED", "IGNORED"})
 # Edge `fields[].status`: the reference lists the key (OFFICIAL, §4) but no values. An allow-list of the
-# status we take as "loaded" (our decision, docs/API_FIELDS_hevo.md); any other value is not loaded and
+# status we take as "loaded" (our decision, docs/API_FIELDS.md); any other value is not loaded and
 # counted (`hevo.unresolved.field_status`), so a new Hevo value can never invent a column edge.
 LOADED_FIELD_STATUSES = frozenset({"ACTIVE"})
 # Documented enums (Standard 3P, Edge OFFICIAL): anything else is kept and counted.
