@@ -142,8 +142,8 @@ class HevoSource(core.CollectorSource):
         builder = _HevoTables(ctx, pipelines, destinations, objects, joined, models, workflows)
         builder.build_metadata()
         builder.build_lineage()
-        builder.build_job_events(raw.stream("jobs"))
-        builder.build_last_run_events(raw.stream("last_runs"))
+        add_job_events(builder, raw.stream("jobs"))
+        add_last_run_events(builder, raw.stream("last_runs"))
         return builder.result()
 
 
@@ -642,77 +642,78 @@ class _HevoTables(ExtractTables):
         if not tables and destination.id in self.destinations:
             self.edge(self.own("destination", destination.id), downstream, via_object_id=via)
 
-    # events -----------------------------------------------------------------------------------
-    def build_job_events(self, jobs: Iterable[Any]) -> None:
-        """Edge jobs that started in the window (routed there at fetch time). Fields OFFICIAL (§4)."""
-        mask = self.settings.mask
-        for record in jobs:
-            job = parse_job(record, self.problems)
-            if job is None:
-                continue
-            status = JOB_STATUS.get(job.status or "")
-            if status is None:
-                status = "UNKNOWN"
-                self.problems.record("hevo.unresolved.job_status",
-                                     f"job {job.job_id}: status {job.status!r} is not a documented job status")
-            finished = None
-            if job.status in FINISHED_JOB_STATUSES:
-                finished = job.updated_at
-                if job.created_at is not None and job.duration_ms is not None:
-                    finished = parse_ts(round(job.created_at.timestamp() * 1000) + job.duration_ms)
-            raw = job.raw
-            # The error text's key is UNCONFIRMED (not in the provider's model): read when present.
-            error = next((raw[k] for k in ("error_message", "failure_reason", "message", "error")
-                          if isinstance(raw.get(k), str) and raw[k]), None)
-            self.events.add(event_row(
-                event_id=f"{SOURCE_TYPE}:job:{job.pipeline_id}:{job.job_id}",
-                object_id=self.oid("pipeline", job.pipeline_id), event_type="pipeline_job", status=status,
-                native_status=raw.get("status") if isinstance(raw.get("status"), str) else None,
-                started_at=iso(job.created_at), finished_at=iso(finished),
-                duration_seconds=round(job.duration_ms / 1000, 3) if job.duration_ms is not None and finished else None,
-                rows_added=as_int(raw.get("events_loaded")), rows_failed=as_int(raw.get("events_failed")),
-                rows_total=as_int(raw.get("events_ingested")),
-                error_message=mask_text(error) if mask and error else error,
-                properties={k: raw.get(k) for k in (
-                    "type", "objects_success", "objects_queued", "objects_skipped", "objects_failed",
-                    "min_latency", "max_latency", "mean_latency", "updated_ts") if raw.get(k) is not None},
-            ))
 
-    def build_last_run_events(self, last_runs: Iterable[Any]) -> None:
-        """Standard: the latest run of each object, model and workflow, when it falls in the window.
+def add_job_events(tables: ExtractTables, jobs: Iterable[Any]) -> None:
+    """Edge jobs that started in the window (routed there at fetch time). Fields OFFICIAL (§4)."""
+    mask = tables.settings.mask
+    for record in jobs:
+        job = parse_job(record, tables.problems)
+        if job is None:
+            continue
+        status = JOB_STATUS.get(job.status or "")
+        if status is None:
+            status = "UNKNOWN"
+            tables.problems.record("hevo.unresolved.job_status",
+                                 f"job {job.job_id}: status {job.status!r} is not a documented job status")
+        finished = None
+        if job.status in FINISHED_JOB_STATUSES:
+            finished = job.updated_at
+            if job.created_at is not None and job.duration_ms is not None:
+                finished = parse_ts(round(job.created_at.timestamp() * 1000) + job.duration_ms)
+        raw = job.raw
+        # The error text's key is UNCONFIRMED (not in the provider's model): read when present.
+        error = next((raw[k] for k in ("error_message", "failure_reason", "message", "error")
+                      if isinstance(raw.get(k), str) and raw[k]), None)
+        tables.events.add(event_row(
+            event_id=f"{SOURCE_TYPE}:job:{job.pipeline_id}:{job.job_id}",
+            object_id=tables.oid("pipeline", job.pipeline_id), event_type="pipeline_job", status=status,
+            native_status=raw.get("status") if isinstance(raw.get("status"), str) else None,
+            started_at=iso(job.created_at), finished_at=iso(finished),
+            duration_seconds=round(job.duration_ms / 1000, 3) if job.duration_ms is not None and finished else None,
+            rows_added=as_int(raw.get("events_loaded")), rows_failed=as_int(raw.get("events_failed")),
+            rows_total=as_int(raw.get("events_ingested")),
+            error_message=mask_text(error) if mask and error else error,
+            properties={k: raw.get(k) for k in (
+                "type", "objects_success", "objects_queued", "objects_skipped", "objects_failed",
+                "min_latency", "max_latency", "mean_latency", "updated_ts") if raw.get(k) is not None},
+        ))
 
-        The outcome is `last_run_status` when the API gives one (UNCONFIRMED, treated as optional
-        everywhere); otherwise UNKNOWN with an empty native_status, the lifecycle status kept in
-        `properties.lifecycle_status`, and counted: ACTIVE or PAUSED says nothing about how a run ended."""
-        for entry in last_runs:
-            kind, record = entry.get("kind"), entry.get("record")
-            if not isinstance(record, Mapping) or kind not in ("object", "model", "workflow"):
-                self.problems.record("hevo.last_run.invalid", "skipped an unreadable last-run record")
-                continue
-            parsed: HevoObject | HevoModel | HevoWorkflow | None
-            if kind == "object":
-                parsed = parse_object(record, self.problems)
-                object_type = "pipeline_object"
-            else:
-                parsed = (parse_model if kind == "model" else parse_workflow)(record, self.problems)
-                object_type = kind
-            if parsed is None or parsed.last_run_at is None:
-                self.problems.record("hevo.last_run.invalid", f"skipped a {kind} last run without id or time")
-                continue
-            native_id = parsed.native_id if isinstance(parsed, HevoObject) else parsed.id
-            run_status = parsed.last_run_status
-            status = LAST_RUN_STATUS.get(run_status or "")
-            if status is None:
-                status = "UNKNOWN"
-                reason = "no last_run_status" if run_status is None else f"last_run_status {run_status!r} not known"
-                self.problems.record("hevo.unresolved.run_outcome", f"{kind} {native_id}: {reason}; status UNKNOWN")
-            started = parsed.last_run_at
-            self.events.add(event_row(
-                event_id=f"{SOURCE_TYPE}:{kind}_last_run:{native_id}:{round(started.timestamp() * 1000)}",
-                object_id=self.oid(object_type, native_id), event_type=f"{kind}_last_run", status=status,
-                native_status=run_status, started_at=iso(started),
-                properties={"source": "last_run_ts", "lifecycle_status": parsed.status},
-            ))
+
+def add_last_run_events(tables: ExtractTables, last_runs: Iterable[Any]) -> None:
+    """Standard: the latest run of each object, model and workflow, when it falls in the window.
+
+    The outcome is `last_run_status` when the API gives one (UNCONFIRMED, treated as optional
+    everywhere); otherwise UNKNOWN with an empty native_status, the lifecycle status kept in
+    `properties.lifecycle_status`, and counted: ACTIVE or PAUSED says nothing about how a run ended."""
+    for entry in last_runs:
+        kind, record = entry.get("kind"), entry.get("record")
+        if not isinstance(record, Mapping) or kind not in ("object", "model", "workflow"):
+            tables.problems.record("hevo.last_run.invalid", "skipped an unreadable last-run record")
+            continue
+        parsed: HevoObject | HevoModel | HevoWorkflow | None
+        if kind == "object":
+            parsed = parse_object(record, tables.problems)
+            object_type = "pipeline_object"
+        else:
+            parsed = (parse_model if kind == "model" else parse_workflow)(record, tables.problems)
+            object_type = kind
+        if parsed is None or parsed.last_run_at is None:
+            tables.problems.record("hevo.last_run.invalid", f"skipped a {kind} last run without id or time")
+            continue
+        native_id = parsed.native_id if isinstance(parsed, HevoObject) else parsed.id
+        run_status = parsed.last_run_status
+        status = LAST_RUN_STATUS.get(run_status or "")
+        if status is None:
+            status = "UNKNOWN"
+            reason = "no last_run_status" if run_status is None else f"last_run_status {run_status!r} not known"
+            tables.problems.record("hevo.unresolved.run_outcome", f"{kind} {native_id}: {reason}; status UNKNOWN")
+        started = parsed.last_run_at
+        tables.events.add(event_row(
+            event_id=f"{SOURCE_TYPE}:{kind}_last_run:{native_id}:{round(started.timestamp() * 1000)}",
+            object_id=tables.oid(object_type, native_id), event_type=f"{kind}_last_run", status=status,
+            native_status=run_status, started_at=iso(started),
+            properties={"source": "last_run_ts", "lifecycle_status": parsed.status},
+        ))
 
 
 __all__ = ["JOB_STATUS", "LAST_RUN_STATUS", "NO_DATA_OBJECT_STATUSES", "HevoSource", "database_without_schema"]

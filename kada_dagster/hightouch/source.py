@@ -209,7 +209,7 @@ class HightouchSource(CollectorSource):
         builder = _HightouchTables(ctx, sources, destinations, models, syncs)
         builder.build_metadata()
         builder.build_lineage()
-        builder.build_events(raw.stream("sync_runs"))
+        add_run_events(builder, raw.stream("sync_runs"))
         return builder.result()
 
 
@@ -433,43 +433,45 @@ class _HightouchTables(ExtractTables):
                                      database=table.database or None)
         return Endpoint.external("destination_object", reference, name)  # SaaS: the tool's spelling
 
-    # events -----------------------------------------------------------------------------------
-    def build_events(self, runs: Any) -> None:
-        mask = self.settings.mask
-        for data in runs:
-            sync_id = _sync_id(data)
-            run = parse_run(data, sync_id, self.problems) if sync_id else None
-            if run is None:
-                self.problems.record("hightouch.sync_run.invalid", "skipped a run without sync or run id")
-                continue
-            self.events.add(self._event(run, mask))
 
-    def _event(self, run: HtSyncRun, mask: bool) -> dict[str, Any]:
-        status = RUN_STATUS.get(run.status.lower()) if run.status else None
-        if status is None:
-            status = "UNKNOWN"
-            self.problems.record("hightouch.unresolved.run_status",
-                                 f"run {run.id} of sync {run.sync_id}: status {run.status!r} is no documented "
-                                 "SyncRunStatus; written as UNKNOWN")
-        raw = run.raw
-        return event_row(
-            event_id=f"{SOURCE_TYPE}:sync_run:{run.sync_id}:{run.id}",
-            object_id=oid("sync", run.sync_id),
-            event_type="sync_run",
-            status=status,
-            native_status=run.status,
-            started_at=iso_ts(raw.get("startedAt"), run.started_at) if run.started_at else None,
-            finished_at=iso_ts(raw.get("finishedAt"), run.finished_at) if run.finished_at else None,
-            duration_seconds=duration_seconds(run.started_at, run.finished_at),
-            rows_added=run.successful.added,
-            rows_changed=run.successful.changed,
-            rows_removed=run.successful.removed,
-            rows_failed=run.failed.total,
-            rows_total=run.query_size,
-            error_message=mask_text(run.error) if mask else run.error,
-            properties={k: raw.get(k) for k in ("createdAt", "plannedRows", "completionRatio")
-                        if raw.get(k) is not None},
-        )
+def add_run_events(tables: ExtractTables, runs: Any) -> None:
+    """One events row per sync run routed to the partition (status UNKNOWN where undocumented)."""
+    mask = tables.settings.mask
+    for data in runs:
+        sync_id = _sync_id(data)
+        run = parse_run(data, sync_id, tables.problems) if sync_id else None
+        if run is None:
+            tables.problems.record("hightouch.sync_run.invalid", "skipped a run without sync or run id")
+            continue
+        tables.events.add(_run_event(tables, run, mask))
+
+
+def _run_event(tables: ExtractTables, run: HtSyncRun, mask: bool) -> dict[str, Any]:
+    status = RUN_STATUS.get(run.status.lower()) if run.status else None
+    if status is None:
+        status = "UNKNOWN"
+        tables.problems.record("hightouch.unresolved.run_status",
+                             f"run {run.id} of sync {run.sync_id}: status {run.status!r} is no documented "
+                             "SyncRunStatus; written as UNKNOWN")
+    raw = run.raw
+    return event_row(
+        event_id=f"{SOURCE_TYPE}:sync_run:{run.sync_id}:{run.id}",
+        object_id=oid("sync", run.sync_id),
+        event_type="sync_run",
+        status=status,
+        native_status=run.status,
+        started_at=iso_ts(raw.get("startedAt"), run.started_at) if run.started_at else None,
+        finished_at=iso_ts(raw.get("finishedAt"), run.finished_at) if run.finished_at else None,
+        duration_seconds=duration_seconds(run.started_at, run.finished_at),
+        rows_added=run.successful.added,
+        rows_changed=run.successful.changed,
+        rows_removed=run.successful.removed,
+        rows_failed=run.failed.total,
+        rows_total=run.query_size,
+        error_message=mask_text(run.error) if mask else run.error,
+        properties={k: raw.get(k) for k in ("createdAt", "plannedRows", "completionRatio")
+                    if raw.get(k) is not None},
+    )
 
 
 def _sync_id(data: Any) -> str | None:
