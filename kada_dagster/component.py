@@ -17,7 +17,6 @@ the value, and they are read only when a run starts.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from typing import Any, Literal
 
@@ -71,7 +70,7 @@ class KadaCollectorComponent(dg.Component, dg.Resolvable, dg.Model):
         resource = resource_cls(
             instance=self.instance,
             config_file=self.config_file,
-            mapping_json=json.dumps(self.mapping) if self.mapping is not None else None,
+            mapping=self.mapping,
             **self.settings,
             **credentials,
         )

@@ -13,15 +13,15 @@ import dagster as dg
 
 import kada_dagster.defs
 from kada_dagster.core.assets import LANDING_KEY, STORAGE_KEY
-from kada_dagster.core.resources import IntermediateStorageResource, LandingResource
+from kada_dagster.core.resources import IntermediateStorageResource, LandingResource, auto_push_from_env
 from kada_dagster.hevo.definitions import hevo_definitions
 from kada_dagster.hightouch.definitions import hightouch_definitions
 
-landing_resource = LandingResource()
+auto_push = auto_push_from_env()  # decides the daily jobs' selection, so it is read when definitions load
 
 defs = dg.Definitions.merge(
-    hightouch_definitions(auto_push=landing_resource.auto_push),
-    hevo_definitions(auto_push=landing_resource.auto_push),
+    hightouch_definitions(auto_push=auto_push),
+    hevo_definitions(auto_push=auto_push),
     dg.load_defs(kada_dagster.defs, project_root=Path(__file__).resolve().parent.parent),
-    dg.Definitions(resources={STORAGE_KEY: IntermediateStorageResource(), LANDING_KEY: landing_resource}),
+    dg.Definitions(resources={STORAGE_KEY: IntermediateStorageResource(), LANDING_KEY: LandingResource()}),
 )

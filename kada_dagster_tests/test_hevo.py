@@ -374,7 +374,7 @@ def test_models_link_the_tables_of_their_query_to_their_output_table(std_sim: He
 def test_mapping_by_source_name_marks_edges_mapped(std_sim: HevoSimulator, std: dict[str, Any], tmp_path: Path) -> None:
     p = next(p for p in std_sim.pipelines() if p["destination"]["type"] == "SNOWFLAKE" and created_before_end(p))
     mapping = {p["source"]["display_name"]: {"host": "pg.k-onboarded.example", "database": "COMMERCE"}}
-    run = run_once(std_sim, tmp_path, mapping_json=json.dumps(mapping))
+    run = run_once(std_sim, tmp_path, mapping=mapping)
     mine = [e for e in run["linkages"] if e["via_object_id"].startswith(f"hevo:pipeline_object:{p['id']}:")]
     assert mine and all(e["upstream_host"] == "pg.k-onboarded.example" and e["mapped"] == "true" for e in mine)
     def unmapped(result: dg.ExecuteInProcessResult) -> str:

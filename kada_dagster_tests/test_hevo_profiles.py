@@ -68,7 +68,7 @@ def counts_in_ui(result: dg.ExecuteInProcessResult) -> Counter[str]:
 def run(flavour: str, profile: str, tmp: Path, **sim_options: Any) -> dict[str, Any]:
     sim = make_sim(flavour, profile, **sim_options)
     with sim.serve():
-        defs = build_defs(sim, tmp, mapping_json=json.dumps(user_mapping(sim)), **FAST)
+        defs = build_defs(sim, tmp, mapping=user_mapping(sim), **FAST)
         result = materialise(defs, partition=DAY, instance=dg.DagsterInstance.ephemeral())
         assert result.success, [e.message for e in result.all_events if e.is_failure]
         stats = sim.stats.snapshot()

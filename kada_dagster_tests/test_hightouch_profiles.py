@@ -14,7 +14,6 @@ from __future__ import annotations
 import csv
 import gzip
 import io
-import json
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -164,7 +163,7 @@ def test_case4_a_mapped_destination_takes_its_reference_from_mapping_unless_its_
     unique = next(d for d in sim.destinations() if names.count(d["name"]) == 1 and _sync_edges_exist(sim, d))
     twin = next(n for n in names if names.count(n) > 1)
     mapping = {unique["name"]: {"host": "crm.example.com", "database": "crm"}, twin: {"host": "twin.example.com"}}
-    got = land("documented", tmp_path, mapping_json=json.dumps(mapping))
+    got = land("documented", tmp_path, mapping=mapping)
     mine = _sync_edges(got, unique["id"])
     assert mine and all(r["downstream_host"] == "crm.example.com" and r["mapped"] == "true" for r in mine
                         if r["downstream_object_type"] != "destination")

@@ -50,15 +50,35 @@ def test_environment_overrides_the_json(tmp_path: Path) -> None:
 def test_named_instances_ignore_default_env_vars(tmp_path: Path) -> None:
     settings = resolve_settings(HIGHTOUCH_PROFILE, "hightouch_emea", env={"HIGHTOUCH_API_TOKEN": "default-only"})
     assert not settings.credentials["api_token"]
-    with pytest.raises(SettingsError, match="hightouch_emea.*api_token"):
+    with pytest.raises(SettingsError, match="hightouch_emea.*api_token") as caught:
         settings.credential("api_token")
+    # every place a named instance's token can be set, in one sentence, and the next step
+    assert "'api_token' in the hightouch_emea resource configuration" in str(caught.value)
+    assert "credentials_env: {api_token: <ENV VAR>} in kada_dagster/defs/hightouch_emea/defs.yaml" in str(caught.value)
+    assert str(caught.value).endswith("then materialise the partition again.")
     assert settings.landing_path == "lz/hightouch_emea/landing"
+
+
+def test_a_missing_default_credential_names_the_environment_and_the_kada_json(tmp_path: Path) -> None:
+    settings = resolve_settings(HIGHTOUCH_PROFILE, env={})
+    with pytest.raises(SettingsError) as caught:
+        settings.check_credentials()
+    message = str(caught.value)
+    assert message.startswith("The hightouch api_token of instance 'hightouch' is not set: set the environment "
+                              "variable HIGHTOUCH_API_TOKEN, or 'api_token' in the KADA config JSON named by "
+                              "KADA_HIGHTOUCH_CONFIG")
+    assert "\n" not in message and "Traceback" not in message
 
 
 @pytest.mark.parametrize(
     ("data", "message"),
-    [({"mask": "sometimes"}, "'mask' must be true or false"), ({"timeout": "soon"}, "'timeout' must be a number"),
-     ({"timeout": -1}, "'timeout' must be positive"), ({"mapping": [1]}, "'mapping' must be an object")],
+    [({"mask": "sometimes"}, r"setting 'mask' \('mask' in KADA_HIGHTOUCH_CONFIG=.*\) must be true or false, "
+                             r"got 'sometimes'"),
+     ({"timeout": "soon"}, r"setting 'timeout' \('timeout' in KADA_HIGHTOUCH_CONFIG=.*\) must be a positive number"),
+     ({"timeout": -1}, r"setting 'timeout' .* must be a positive number of seconds, got -1"),
+     ({"mapping": [1]}, r"setting 'mapping' .* must be an object of \{name: \{host, database\}\}"),
+     ({"mapping": {"DSN": 3}}, r"setting 'mapping' .* must be an object"),
+     ({"start_date": "last year"}, r"setting 'start_date' .* must be a date YYYY-MM-DD")],
 )
 def test_bad_values_name_the_setting(tmp_path: Path, data: dict, message: str) -> None:
     path = write_json(tmp_path, {**KADA_JSON, **data})

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -46,7 +45,7 @@ def test_a_failing_day_leaves_the_other_days_checks_as_they_were(sim: HightouchS
     instance = dg.DagsterInstance.ephemeral()
     mapping = {s["name"]: {"host": "k.example.com", "database": "DB"} for s in sim.sources()}
     mapping.update({d["name"]: {"host": "k.example.com", "database": "DB"} for d in sim.destinations()})
-    mapped = build_defs(sim.url, sim.config.token, tmp_path / "a", mapping_json=json.dumps(mapping))
+    mapped = build_defs(sim.url, sim.config.token, tmp_path / "a", mapping=mapping)
     assert materialise(mapped, partition="2026-11-21", instance=instance).success
     unmapped = build_defs(sim.url, sim.config.token, tmp_path / "b")
     materialise(unmapped, partition="2026-11-22", instance=instance)

@@ -124,7 +124,7 @@ class CollectorAssets:
                 settings = vendor.settings()
                 settings.check_credentials()
                 store = storage.store()
-                outcome = fetch_raw(source, vendor.get_client(context.log), store, instance,
+                outcome = fetch_raw(source, vendor.get_client(context.log, settings), store, instance,
                                     partition_windows(context), settings, context.log)
             context.log.info(outcome.summary_line(instance))
             stats = outcome.requests

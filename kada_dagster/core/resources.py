@@ -8,7 +8,6 @@ base resource carries only where a credential comes from (a KADA JSON path, an e
 from __future__ import annotations
 
 import dataclasses
-import json
 import os
 from typing import Any, ClassVar
 
@@ -33,7 +32,8 @@ class VendorResource(dg.ConfigurableResource):
     config_file: str | None = Field(default=None, description="Path to the KADA collector config JSON.")
     base_url: str | None = Field(default=None, description="API location override.")
     host: str | None = Field(default=None, description="Host name of the source as onboarded in K.")
-    mapping_json: str | None = Field(default=None, description="`mapping` as JSON text.")
+    mapping: dict[str, dict[str, str]] | None = Field(
+        default=None, description="`mapping`: {data source name: {host, database}} (contract section 5).")
     mask: bool | None = None
     compress: bool | None = None
     timeout: float | None = None
@@ -72,7 +72,7 @@ class VendorResource(dg.ConfigurableResource):
         overrides: dict[str, Any] = {
             "base_url": self.base_url,
             "host": self.host,
-            "mapping": json.loads(self.mapping_json) if self.mapping_json else None,
+            "mapping": self.mapping,
             "mask": self.mask,
             "compress": self.compress,
             "timeout": self.timeout,

@@ -13,9 +13,11 @@ import json
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
 DEFAULT_START_DATE = "2025-01-01"
 DEFAULT_TIMEOUT = 20.0
@@ -78,12 +80,12 @@ class CollectorSettings:
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     def credential(self, name: str) -> str:
-        """The credential's value, or a SettingsError naming where it should have come from."""
+        """The credential's value, or a SettingsError naming every place it can be set, and the next step."""
         secret = self.credentials.get(name)
         if not secret:
             raise SettingsError(
-                f"{self.source_type} instance '{self.instance}': no {name} is set. "
-                f"Set {self.credential_sources.get(name, name)}."
+                f"The {self.source_type} {name} of instance '{self.instance}' is not set: set "
+                f"{self.credential_sources.get(name, name)}, then materialise the partition again."
             )
         return secret.reveal()
 
@@ -127,52 +129,67 @@ def _looks_secret_name(name: str) -> bool:
     return is_secret_key(name)
 
 
-def _as_bool(value: Any, setting: str) -> bool:
-    if isinstance(value, bool):
+def _host_only(value: Any) -> Any:
+    """The KADA mapping's host-only form (`{"name": "host"}`) as `{"name": {"host": ...}}`."""
+    if isinstance(value, Mapping):
+        return {k: {"host": v} if isinstance(v, str) else v for k, v in value.items()}
+    return value
+
+
+MappingEntries = Annotated[dict[str, dict[str, str]], BeforeValidator(_host_only)]
+_BOOL_WORDS = {"1", "true", "yes", "y", "on", "0", "false", "no", "n", "off"}
+
+
+class _Values(BaseModel):
+    """The contract's settings with their types: the one validation, whatever layer a value came from."""
+
+    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
+
+    base_url: str | None = None
+    host: str | None = None
+    mapping: MappingEntries = Field(default_factory=dict)
+    mask: bool = True
+    compress: bool = True
+    timeout: float = Field(default=DEFAULT_TIMEOUT, gt=0)
+    landing_path: str | None = None
+    start_date: date = date.fromisoformat(DEFAULT_START_DATE)
+
+    @field_validator("mask", "compress", mode="before")
+    @classmethod
+    def _bool_words(cls, value: Any) -> Any:
+        if isinstance(value, str) and value.strip().lower() not in _BOOL_WORDS:
+            raise ValueError("must be true or false")
         return value
-    if isinstance(value, (int, float)) and value in (0, 1):
-        return bool(value)
-    if isinstance(value, str) and value.strip().lower() in {"1", "true", "yes", "y", "on", "0", "false", "no", "n", "off"}:
-        return value.strip().lower() in {"1", "true", "yes", "y", "on"}
-    raise SettingsError(f"setting '{setting}' must be true or false, got {value!r}")
+
+    @field_validator("start_date", mode="before")
+    @classmethod
+    def _day(cls, value: Any) -> Any:
+        return str(value)[:10] if isinstance(value, (str, datetime)) else value
 
 
-def _as_timeout(value: Any, setting: str) -> float:
+_EXPECTED = {"mask": "true or false", "compress": "true or false", "timeout": "a positive number of seconds",
+             "mapping": "an object of {name: {host, database}}", "start_date": "a date YYYY-MM-DD"}
+
+
+def _validate(values: Mapping[str, Any], origin: Mapping[str, str]) -> _Values:
+    """Typed settings; a bad value is one sentence naming the setting, where it came from and what it takes."""
     try:
-        timeout = float(value)
-    except (TypeError, ValueError):
-        raise SettingsError(f"setting '{setting}' must be a number of seconds, got {value!r}") from None
-    if timeout <= 0:
-        raise SettingsError(f"setting '{setting}' must be positive, got {value!r}")
-    return timeout
+        return _Values.model_validate(values)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        key = str(error["loc"][0]) if error["loc"] else "?"
+        where = origin.get(key, f"'{key}'")
+        raise SettingsError(f"setting '{key}' ({where}) must be {_EXPECTED.get(key, 'valid')}, got "
+                            f"{values.get(key)!r}") from None
 
 
-def _as_mapping(value: Any, setting: str) -> dict[str, dict[str, str]]:
-    if isinstance(value, str):
-        try:
-            value = json.loads(value) if value.strip() else {}
-        except json.JSONDecodeError as exc:
-            raise SettingsError(f"setting '{setting}' is not valid JSON: {exc.msg} at line {exc.lineno}") from None
-    if value is None:
-        return {}
-    if not isinstance(value, Mapping):
-        raise SettingsError(f"setting '{setting}' must be an object of {{name: {{host, database}}}}")
-    out: dict[str, dict[str, str]] = {}
-    for name, entry in value.items():
-        if isinstance(entry, str):  # host-only form of KADA mapping
-            out[str(name)] = {"host": entry}
-        elif isinstance(entry, Mapping):
-            out[str(name)] = {str(k): str(v) for k, v in entry.items() if v is not None}
-        else:
-            raise SettingsError(f"setting '{setting}': entry '{name}' must be an object with host and database")
-    return out
+def _as_bool(value: Any, setting: str) -> bool:
+    """One boolean from the environment (KADA_AUTO_PUSH), with the settings' own words."""
+    return _validate({"mask": value}, {"mask": setting}).mask if str(value).strip() else True
 
 
 def _as_date(value: Any, setting: str) -> str:
-    try:
-        return date.fromisoformat(str(value)[:10]).isoformat()
-    except ValueError:
-        raise SettingsError(f"setting '{setting}' must be a date YYYY-MM-DD, got {value!r}") from None
+    return _validate({"start_date": value}, {"start_date": setting}).start_date.isoformat()
 
 
 def load_kada_config(path: str | os.PathLike[str], setting: str) -> dict[str, Any]:
@@ -191,6 +208,45 @@ def load_kada_config(path: str | os.PathLike[str], setting: str) -> dict[str, An
     return data
 
 
+def _layers(profile: SourceProfile, instance: str, config_file: str | None, overrides: Mapping[str, Any] | None,
+            env: Mapping[str, str]) -> tuple[dict[str, Any], dict[str, str], str | None]:
+    """The contract's layers, later wins: KADA JSON, environment (default instance), Dagster config."""
+    is_default = instance == profile.source_type
+    values: dict[str, Any] = {}
+    origin: dict[str, str] = {}
+    json_path = config_file or (env.get(profile.config_env) if is_default else None)
+    json_setting = profile.config_env if not config_file else f"{instance}.config_file"
+    if json_path:
+        for key, value in load_kada_config(json_path, json_setting).items():
+            if value not in (None, ""):
+                values[key], origin[key] = value, f"'{key}' in {json_setting}={json_path}"
+    if is_default:
+        env_fields = {**profile.credential_env, "base_url": profile.base_url_env, **profile.extra_env,
+                      "start_date": "KADA_START_DATE"}
+        for key, var in env_fields.items():
+            if env.get(var):
+                values[key], origin[key] = env[var], var
+    for key, value in (overrides or {}).items():
+        if value is not None:
+            values[key], origin[key] = value, f"'{key}' in the {instance} resource configuration"
+    return values, origin, json_path
+
+
+def _credential_hint(profile: SourceProfile, instance: str, key: str, json_path: str | None) -> str:
+    """Every place a user can set credential `key` of `instance`, in one phrase."""
+    places = []
+    if instance == profile.source_type:
+        places += [f"the environment variable {profile.credential_env[key]}",
+                   f"'{key}' in the KADA config JSON named by {profile.config_env}"
+                   + (f" ({json_path})" if json_path else "")]
+    else:
+        places += [f"'{key}' in the {instance} resource configuration (an EnvVar)",
+                   f"credentials_env: {{{key}: <ENV VAR>}} in kada_dagster/defs/{instance}/defs.yaml"]
+        if json_path:
+            places.append(f"'{key}' in {json_path}")
+    return ", or ".join(places)
+
+
 def resolve_settings(
     profile: SourceProfile,
     instance: str | None = None,
@@ -202,62 +258,32 @@ def resolve_settings(
     """Merges JSON, environment and explicit overrides into one CollectorSettings."""
     env = os.environ if env is None else env
     instance = instance or profile.source_type
-    is_default = instance == profile.source_type
-    values: dict[str, Any] = {}
-    origin: dict[str, str] = {}
-
-    json_path = config_file or (env.get(profile.config_env) if is_default else None)
-    json_setting = profile.config_env if not config_file else f"{instance}.config_file"
-    if json_path:
-        for key, value in load_kada_config(json_path, json_setting).items():
-            if value not in (None, ""):
-                values[key] = value
-                origin[key] = f"'{key}' in {json_setting}"
-
-    if is_default:
-        env_fields = {**profile.credential_env, "base_url": profile.base_url_env, **profile.extra_env}
-        env_fields["start_date"] = "KADA_START_DATE"
-        for key, var in env_fields.items():
-            if env.get(var):
-                values[key] = env[var]
-                origin[key] = var
-    for key, value in (overrides or {}).items():
-        if value is not None:
-            values[key] = value
-            origin[key] = f"'{key}' in the {instance} resource configuration"
-
+    values, origin, json_path = _layers(profile, instance, config_file, overrides, env)
     credentials: dict[str, Secret] = {}
     credential_sources: dict[str, str] = {}
-    for key, var in profile.credential_env.items():
+    for key in profile.credential_env:
         raw = values.pop(key, None)
         credentials[key] = Secret(str(raw) if raw is not None else "")
-        hint = var if is_default else f"'{key}' in the {instance} resource configuration"
-        if json_path:
-            hint += f" or '{key}' in {json_path}"
-        credential_sources[key] = origin.get(key, hint) if raw else hint
-
+        credential_sources[key] = origin[key] if raw else _credential_hint(profile, instance, key, json_path)
     landing_url = env.get("KADA_LANDING_URL") or values.pop("landing_url", None)
     output_path = values.pop("output_path", None)
-    if not landing_url:
-        landing_url = output_path or DEFAULT_LANDING_URL
-
-    known = {"base_url", "host", "mapping", "mask", "compress", "timeout", "landing_path", "start_date"}
-    extra = {k: v for k, v in values.items() if k not in known}
+    typed = _validate(values, origin)
+    known = set(_Values.model_fields)
     return CollectorSettings(
         instance=instance,
         source_type=profile.source_type,
         credentials=credentials,
         credential_sources=credential_sources,
-        base_url=str(values["base_url"]).rstrip("/") if values.get("base_url") else None,
-        host=str(values.get("host") or profile.default_host),
-        mapping=_as_mapping(values.get("mapping"), "mapping"),
-        mask=_as_bool(values.get("mask", True), "mask"),
-        compress=_as_bool(values.get("compress", True), "compress"),
-        timeout=_as_timeout(values.get("timeout", DEFAULT_TIMEOUT), "timeout"),
-        landing_path=str(values.get("landing_path") or f"lz/{instance}/landing").strip("/"),
-        landing_url=str(landing_url),
-        start_date=_as_date(values.get("start_date", DEFAULT_START_DATE), "start_date"),
-        extra=extra,
+        base_url=typed.base_url.rstrip("/") if typed.base_url else None,
+        host=typed.host or profile.default_host,
+        mapping=typed.mapping,
+        mask=typed.mask,
+        compress=typed.compress,
+        timeout=typed.timeout,
+        landing_path=(typed.landing_path or f"lz/{instance}/landing").strip("/"),
+        landing_url=str(landing_url or output_path or DEFAULT_LANDING_URL),
+        start_date=typed.start_date.isoformat(),
+        extra={k: v for k, v in values.items() if k not in known},
     )
 
 

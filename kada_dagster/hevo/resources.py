@@ -285,8 +285,9 @@ class HevoResource(VendorResource):
     def settings(self) -> CollectorSettings:
         return resolve_hevo_settings(super().settings(), self.region, self.flavour)
 
-    def get_client(self, logger: Any | None = None) -> HevoClient:
-        settings = self.settings()
+    def get_client(self, logger: Any | None = None, settings: CollectorSettings | None = None) -> HevoClient:
+        """The client; `settings` already resolved by the caller are used as they are (resolved once a run)."""
+        settings = settings or self.settings()
         key, secret = settings.credential("api_key").strip(), settings.credential("api_secret").strip()
         flavour = str(settings.extra["flavour"])
         sources = settings.credential_sources

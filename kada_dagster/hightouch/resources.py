@@ -135,8 +135,9 @@ class HightouchResource(VendorResource):
     def credential_overrides(self) -> dict[str, Any]:
         return {"api_token": self.api_token}
 
-    def get_client(self, logger: Any | None = None) -> HightouchClient:
-        settings = self.settings()
+    def get_client(self, logger: Any | None = None, settings: CollectorSettings | None = None) -> HightouchClient:
+        """The client; `settings` already resolved by the caller are used as they are (resolved once a run)."""
+        settings = settings or self.settings()
         token = settings.credential("api_token")
         if any(c.isspace() for c in token.strip()):
             raise SettingsError(f"{settings.credential_sources['api_token']}: the Hightouch token contains spaces")
