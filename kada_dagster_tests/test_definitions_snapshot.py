@@ -1,0 +1,73 @@
+"""The code location's structure as data: a structural change must be a deliberate diff of the snapshot.
+
+Regenerate after an intended change with `KADA_UPDATE_SNAPSHOT=1 pytest kada_dagster_tests/test_definitions_snapshot.py`
+and review the diff of `snapshots/definitions.json` like code.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import pytest
+
+SNAPSHOT = Path(__file__).parent / "snapshots" / "definitions.json"
+
+
+def _partitions(partitions_def: Any) -> Any:
+    if partitions_def is None:
+        return None
+    return {"type": type(partitions_def).__name__, "start": str(getattr(partitions_def, "start", "")),
+            "timezone": getattr(partitions_def, "timezone", None), "fmt": getattr(partitions_def, "fmt", None)}
+
+
+def structure(defs: dg.Definitions) -> dict[str, Any]:
+    graph = defs.resolve_asset_graph()
+    assets = {}
+    for key in sorted(graph.get_all_asset_keys(), key=lambda k: k.to_user_string()):
+        node = graph.get(key)
+        assets[key.to_user_string()] = {
+            "group": node.group_name,
+            "deps": sorted(k.to_user_string() for k in node.parent_keys),
+            "partitions": _partitions(node.partitions_def),
+            "backfill_policy": str(node.backfill_policy) if node.backfill_policy else None,
+            "pools": sorted(node.pools) if node.pools else [],
+            "kinds": sorted(node.kinds),
+            "columns": [c.name for c in node.metadata["dagster/column_schema"].columns]
+            if "dagster/column_schema" in node.metadata else None,
+        }
+    checks = {}
+    for key in sorted(graph.asset_check_keys, key=lambda k: (k.asset_key.to_user_string(), k.name)):
+        spec = graph.get(key)
+        checks[f"{key.asset_key.to_user_string()}:{key.name}"] = {
+            "blocking": spec.blocking, "partitions": _partitions(spec.partitions_def)}
+    jobs = {}
+    for job in sorted(defs.resolve_all_job_defs(), key=lambda j: j.name):
+        if job.name.startswith("__"):
+            continue
+        jobs[job.name] = {"tags": dict(sorted(job.tags.items())), "partitions": _partitions(job.partitions_def)}
+    schedules = {s.name: {"cron": s.cron_schedule, "timezone": s.execution_timezone, "job": s.job_name,
+                          "default_status": str(s.default_status)}
+                 for s in sorted(defs.schedules or [], key=lambda s: s.name)}
+    sensors = {s.name: {"type": type(s).__name__, "default_status": str(s.default_status),
+                        "minimum_interval_seconds": s.minimum_interval_seconds}
+               for s in sorted(defs.sensors or [], key=lambda s: s.name)}
+    resources = sorted(defs.resources or {})
+    return {"assets": assets, "checks": checks, "jobs": jobs, "schedules": schedules, "sensors": sensors,
+            "resources": resources}
+
+
+def test_definitions_match_the_snapshot(monkeypatch: pytest.MonkeyPatch) -> None:
+    for var in ("KADA_START_DATE", "KADA_AUTO_PUSH", "KADA_HIGHTOUCH_CONFIG", "KADA_HEVO_CONFIG"):
+        monkeypatch.delenv(var, raising=False)
+    from kada_dagster.definitions import defs
+
+    current = structure(defs)
+    if os.environ.get("KADA_UPDATE_SNAPSHOT"):
+        SNAPSHOT.write_text(json.dumps(current, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+    expected = json.loads(SNAPSHOT.read_text(encoding="utf-8"))
+    assert current == expected, "the code location's structure changed: review, then regenerate the snapshot"
+    assert len(current["assets"]) == 12 and len(current["checks"]) == 12
