@@ -60,10 +60,9 @@ class _FailClearly:
     def __enter__(self) -> None:
         return None
 
-    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> bool:
+    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> None:
         if exc is not None and isinstance(exc, KNOWN_ERRORS):
             raise dg.Failure(description=str(exc), allow_retries=isinstance(exc, ApiError)) from None
-        return False
 
 
 def with_resource_params(fn: Callable[..., Any], resources: dict[str, type]) -> Callable[..., Any]:
@@ -162,16 +161,15 @@ class CollectorAssets:
             for kind, key in self.table_keys.items()
         ]
         # Checks carry the assets' partitions, so a failed day leaves the other days' results as they were.
-        partitioned = {"partitions_def": self.partitions_def}
-        linkages = self.table_keys["linkages"]
+        partitions, linkages = self.partitions_def, self.table_keys["linkages"]
         checks = [
-            dg.AssetCheckSpec("conforms_to_contract", asset=key, blocking=True, **partitioned,
+            dg.AssetCheckSpec("conforms_to_contract", asset=key, blocking=True, partitions_def=partitions,
                               description="Columns and order, non-null and unique ids, contract enumerations.")
             for key in self.table_keys.values()
         ] + [
-            dg.AssetCheckSpec("linkage_endpoints_in_metadata", asset=linkages, blocking=True, **partitioned,
+            dg.AssetCheckSpec("linkage_endpoints_in_metadata", asset=linkages, blocking=True, partitions_def=partitions,
                               description="Every linkage endpoint that is one of our objects exists in metadata."),
-            dg.AssetCheckSpec("unmapped_sources", asset=linkages, blocking=False, **partitioned,
+            dg.AssetCheckSpec("unmapped_sources", asset=linkages, blocking=False, partitions_def=partitions,
                               description="Data sources without a `mapping` entry that K may not resolve (warning)."),
         ]
         return specs, checks
@@ -246,7 +244,7 @@ class CollectorAssets:
     # --- definitions -------------------------------------------------------------------------
     def definitions(self, resources: dict[str, Any], schedule_hour: int = 1) -> dg.Definitions:
         assets = [self.raw_asset(), self.tables_asset(), self.landing_asset()]
-        selection = dg.AssetSelection.groups(self.instance)
+        selection: dg.AssetSelection = dg.AssetSelection.groups(self.instance)
         if not self.auto_push:
             selection = selection - dg.AssetSelection.assets(self.landing_key)
         job = dg.define_asset_job(f"{self.instance}_daily", selection=selection, partitions_def=self.partitions_def,

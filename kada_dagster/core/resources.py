@@ -14,10 +14,11 @@ from typing import Any, ClassVar
 import dagster as dg
 from pydantic import Field
 
-from kada_dagster.core.http import HttpClient, RetryPolicy, SlidingWindowRateLimiter, as_logger
+from kada_dagster.core.http import HttpClient, RetryPolicy, as_logger, make_rate_limiter
 from kada_dagster.core.landing import Landing
 from kada_dagster.core.landing_url import landing_from_url
 from kada_dagster.core.settings import CollectorSettings, SourceProfile, _as_bool, resolve_settings
+from kada_dagster.core.source import VendorClient
 from kada_dagster.core.storage import IntermediateStore
 
 
@@ -44,10 +45,17 @@ class VendorResource(dg.ConfigurableResource):
     rate_limit_requests: int = Field(default=100, description="Client-side limit: requests per period.")
     rate_limit_period_seconds: float = Field(default=60.0, description="Client-side limit: the period.")
     rate_limit_margin_seconds: float = Field(default=0.0, description="Extra seconds added to the period.")
+    rate_limit_kind: str = Field(default="sliding", description=(
+        "How the vendor counts its limit: 'sliding' (default: safe whatever it counts) or 'token_bucket' "
+        "(only where the vendor documents a bucket: faster, but 429s from a sliding window)."))
 
     def credential_overrides(self) -> dict[str, Any]:
         """Credential values given directly in Dagster config (e.g. EnvVar in YAML); resolved lazily."""
         return {}
+
+    def get_client(self, logger: Any | None = None, settings: CollectorSettings | None = None) -> VendorClient:
+        """The vendor's typed client (its paging, records and retries), for one run."""
+        raise NotImplementedError(f"{type(self).__name__} must return its vendor's client")
 
     def build_http(self, settings: CollectorSettings, base_url: str, *, credential_setting: str,
                    service_name: str, logger: Any = None, headers: dict[str, str] | None = None,
@@ -60,8 +68,8 @@ class VendorResource(dg.ConfigurableResource):
             timeout=settings.timeout,
             retry=dataclasses.replace(self.retry_policy, max_retries=self.max_retries,
                                       base_delay=self.backoff_base_seconds),
-            rate_limiter=SlidingWindowRateLimiter(self.rate_limit_requests, self.rate_limit_period_seconds,
-                                                  margin=self.rate_limit_margin_seconds),
+            rate_limiter=make_rate_limiter(self.rate_limit_kind, self.rate_limit_requests,
+                                           self.rate_limit_period_seconds, self.rate_limit_margin_seconds),
             credential_setting=credential_setting,
             service_name=service_name,
             max_workers=self.max_concurrency,

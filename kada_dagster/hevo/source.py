@@ -22,6 +22,7 @@ databaselog: each model's `source_query` (masked when `mask`).
 
 from __future__ import annotations
 
+import functools
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -162,8 +163,8 @@ class _Fetch(ABC):
         self.problems: ProblemLog = ctx.problems
         self.events = events
 
-    def run_all(self, tasks: Iterable[Callable[[], T]]) -> list[T]:
-        """Runs independent calls side by side; the client's shared limiter paces them all."""
+    def run_all(self, tasks: Iterable[Callable[[], Any]]) -> list[Any]:
+        """Runs independent calls side by side (of any result types); the client's shared limiter paces them."""
         return self.client.http.map_concurrent(lambda task: task(), list(tasks))
 
     def gone(self, what: str, call: Callable[[], T], default: T) -> T:
@@ -182,7 +183,7 @@ class _Fetch(ABC):
             pid = pipelines[i].id
             return self.gone(f"pipeline {pid}", lambda: self.client.pipeline(pid, self.problems), None)
 
-        for i, full in zip(partial, self.run_all([lambda i=i: detail(i) for i in partial]), strict=True):
+        for i, full in zip(partial, self.run_all([functools.partial(detail, i) for i in partial]), strict=True):
             if full is not None:
                 pipelines[i] = parse_pipeline({**pipelines[i].raw, **full.raw}, self.problems) or pipelines[i]
         return pipelines
@@ -262,7 +263,7 @@ class _StandardFetch(_Fetch):
                               lambda: self.client.mapping(pid, event_type, self.problems), None)
             return {**stub, **redact(found.raw), **stub_keys(stub)} if found is not None else stub
 
-        return stubs + self.run_all([lambda s=s: get(s) for s in wanted])
+        return stubs + self.run_all([functools.partial(get, s) for s in wanted])
 
     def route_last_runs(self, objects: list[HevoObject], models: list[HevoModel],
                         workflows: list[HevoWorkflow]) -> None:
@@ -293,13 +294,13 @@ class _EdgeFetch(_Fetch):
         pipelines, destinations = self.run_all([lambda: client.pipelines(problems), self.edge_destinations])
         pipelines = self.complete_pipelines(pipelines)
         pids = [p.id for p in pipelines]
-        results = self.run_all([lambda p=p: self.objects_of(p) for p in pids]
-                               + [lambda p=p: self.jobs_of(p) for p in pids])
+        tasks: list[Callable[[], Any]] = [functools.partial(self.objects_of, p) for p in pids]
+        results = self.run_all(tasks + [functools.partial(self.jobs_of, p) for p in pids])
         objects = [o for chunk in results[: len(pids)] for o in chunk]
         jobs = sum(results[len(pids):])
         # The detail (OFFICIAL) has the fields and destination_table_name; loadable objects only.
         need_detail = [i for i, o in enumerate(objects) if "fields" not in o.raw and o.has_data]
-        for i, detail in zip(need_detail, self.run_all([lambda i=i: self.object_detail(objects[i])
+        for i, detail in zip(need_detail, self.run_all([functools.partial(self.object_detail, objects[i])
                                                         for i in need_detail]), strict=True):
             if detail is not None:
                 objects[i] = parse_object({**objects[i].raw, **detail.raw}, problems, objects[i].pipeline_id) \
@@ -380,7 +381,7 @@ def join_event_types(objects: list[HevoObject], mappings: Iterable[Any], pipelin
             continue
         pid = norm_id(record.get(PIPELINE_KEY))
         event_type = record.get(EVENT_TYPE_KEY)
-        if pid not in pipelines or not isinstance(event_type, str):
+        if pid is None or pid not in pipelines or not isinstance(event_type, str):
             continue
         mapping = parse_mapping(record, event_type, problems)
         candidates = per_pipeline.get(pid, [])
@@ -489,8 +490,8 @@ class _HevoTables(ExtractTables):
                 database = parts[-3] if len(parts) >= 3 else None
         database = database or reference.database or None
         schema = None if no_schema else (schema or reference.schema or None)
-        return SourceTable(*(fold_identifier(p, platform) if p else None for p in (database, schema)),
-                           fold_identifier(table, platform))
+        return SourceTable(fold_identifier(database, platform) if database else None,
+                           fold_identifier(schema, platform) if schema else None, fold_identifier(table, platform))
 
     # metadata ---------------------------------------------------------------------------------
     def _properties(self, raw: Mapping[str, Any], drop: tuple[str, ...]) -> dict[str, Any]:

@@ -282,13 +282,14 @@ class _HightouchTables(ExtractTables):
                     reference=reference if source else None, query_type=_kind(m) or "",
                     query_text=self._mask_sql(sql, source), captured_at=iso(m.updated_at or m.created_at),
                     schema=(reference.schema or None) if source else None))
-        for s in self.syncs.values():
+        for sync in self.syncs.values():
             self.metadata.add(metadata_row(
-                object_id=oid("sync", s.id), object_type="sync", name=s.slug or s.id, qualified_name=s.slug,
-                parent_id=oid("model", s.model_id) if s.model_id in self.models else None,
-                status="disabled" if s.disabled and s.status != "disabled" else s.status, tags=s.tags,
-                properties=self._properties(s, common_drop),
-                created_at=iso(s.created_at), updated_at=iso(s.updated_at)))
+                object_id=oid("sync", sync.id), object_type="sync", name=sync.slug or sync.id,
+                qualified_name=sync.slug,
+                parent_id=oid("model", sync.model_id) if sync.model_id in self.models else None,
+                status="disabled" if sync.disabled and sync.status != "disabled" else sync.status, tags=sync.tags,
+                properties=self._properties(sync, common_drop),
+                created_at=iso(sync.created_at), updated_at=iso(sync.updated_at)))
 
     def _model_properties(self, model: HtModel, drop: tuple[str, ...]) -> dict[str, Any]:
         """Model fields without the query text: SQL lives in `definition`, masked; so do custom queries."""

@@ -119,7 +119,7 @@ def write_csv(table: pa.Table, path: Path, compress: bool, batch_rows: int = 20_
     csv.writer(header, lineterminator="\n").writerow(table.column_names)
     with open(path, "wb") as raw:
         hasher = _HashingWriter(raw)
-        binary: BinaryIO
+        binary: io.BufferedIOBase
         if compress:
             binary = gzip.GzipFile(filename="", mode="wb", fileobj=hasher, compresslevel=GZIP_LEVEL, mtime=0)  # type: ignore[arg-type]
         else:
