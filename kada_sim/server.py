@@ -40,18 +40,26 @@ import typing
 from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
-from dataclasses import MISSING, dataclass, fields
+from dataclasses import MISSING, dataclass, field, fields
 from datetime import UTC, datetime, timedelta
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-FAULT_KINDS = ("500", "502", "503", "malformed", "timeout", "reset", "404",
-               "empty_200", "string_200", "html_502", "retry_after_503")
-"""``empty_200``: a 200 with no body; ``string_200``: a 200 whose body is a JSON string where an object
-belongs; ``html_502``: a proxy's HTML error page; ``retry_after_503``: a 503 with ``Retry-After: 1``."""
-"""Kinds accepted by :meth:`SimulatorBase.inject_fault`."""
+FAULT_KINDS = ("500", "502", "503", "504", "malformed", "timeout", "reset", "404",
+               "empty_200", "string_200", "html_502", "retry_after_503",
+               "429", "json_502", "json_503", "json_504", "401", "repeat_page", "odd_values")
+"""Kinds accepted by :meth:`SimulatorBase.inject_fault`.
+
+``500`` answers the JSON string ``"Internal Server Error"``; ``502``/``503``/``504`` a load balancer's HTML
+page, ``json_502``/``json_503``/``json_504`` a JSON ``{"message"}`` body instead; ``empty_200``: a 200 with
+no body; ``string_200``: a 200 whose body is a JSON string where an object belongs; ``html_502``: a proxy's
+HTML error page; ``retry_after_503``: a 503 with ``Retry-After: 1``; ``429``: the vendor's rate-limit
+answer (no Retry-After); ``401``: the vendor's answer to a revoked credential; ``repeat_page``: the FIRST
+page of the list again (paging parameters dropped) with ``hasMore``/``has_more`` forced true, so a client
+sees repeated ids (Hightouch) or a cursor it was already given (Hevo: a loop); ``odd_values``: the real
+answer with bad input in every object (see :func:`odd_values`)."""
 
 SECRET_MARKER = "SIMSECRET"
 """Every fake credential the simulators serve contains this marker, so tests can grep landed files."""
@@ -173,6 +181,10 @@ def json_bytes(obj: Any) -> bytes:
 # --------------------------------------------------------------------------------------------------
 
 
+RATE_LIMIT_KINDS = ("sliding", "token_bucket")
+"""How a simulator counts its rate limit (``SimOptions.rate_limit_kind``)."""
+
+
 @dataclass
 class SimOptions:
     """Options common to both simulators (the vendor configs subclass this)."""
@@ -181,6 +193,10 @@ class SimOptions:
     latency_s: float = 0.0
     rate_limit: tuple[int, float] | None = None
     """(max_requests, period_seconds) per credential, or None for no limit."""
+    rate_limit_kind: str = field(default="sliding", metadata={"choices": RATE_LIMIT_KINDS})
+    """How ``rate_limit`` is counted (the vendors do not say): ``sliding`` allows ``max_requests`` in any
+    window of ``period_seconds``; ``token_bucket`` holds ``max_requests`` tokens, refilled continuously at
+    ``max_requests / period_seconds`` per second (starts full, so it allows an initial burst)."""
     time_scale: float = 1.0
     """Divides the rate-limit period and the latency (benchmarks: 60 turns 100/min into 100/s)."""
     fault_rate_5xx: float = 0.0
@@ -258,11 +274,15 @@ class SimStats:
             self.requests: list[tuple[str, str]] = []
             self.in_flight = 0
             self.max_in_flight = 0
+            self.first_request_at: float | None = None  # time.monotonic() of the first request's arrival
+            self.last_response_at: float | None = None  # ... and of the last request's end
 
     def begin(self, method: str, target: str, template: str) -> None:
         with self._lock:
             self.total_requests += 1
             self.by_endpoint[template] += 1
+            if self.first_request_at is None:
+                self.first_request_at = time.monotonic()
             self.in_flight += 1
             self.max_in_flight = max(self.max_in_flight, self.in_flight)
             if self._record:
@@ -276,6 +296,7 @@ class SimStats:
     def end(self, status: int | None) -> None:
         with self._lock:
             self.in_flight -= 1
+            self.last_response_at = time.monotonic()
             if status is None:
                 return
             self.by_status[status] += 1
@@ -295,6 +316,9 @@ class SimStats:
                 "faults": dict(self.faults),
                 "requests": list(self.requests),
                 "max_in_flight": self.max_in_flight,
+                "api_span_s": (self.last_response_at - self.first_request_at
+                               if self.first_request_at is not None and self.last_response_at is not None
+                               else None),
             }
 
 
@@ -318,6 +342,39 @@ class SlidingWindowLimiter:
                 return False
             hits.append(now)
             return True
+
+
+class TokenBucketLimiter:
+    """Per key, a bucket of ``capacity`` tokens refilled continuously at ``rate`` tokens per second, full
+    at first; an accepted request takes one token, a request finding less than one is refused (and takes
+    none). Over any interval of ``d`` seconds it accepts at most ``capacity + rate * d`` requests."""
+
+    def __init__(self, capacity: int, rate: float) -> None:
+        self.capacity = float(capacity)
+        self.rate = rate
+        self._buckets: dict[str, tuple[float, float]] = {}  # key -> (tokens, when counted)
+        self._lock = threading.Lock()
+
+    def allow(self, key: str) -> bool:
+        now = time.monotonic()
+        with self._lock:
+            tokens, then = self._buckets.get(key, (self.capacity, now))
+            tokens = min(self.capacity, tokens + (now - then) * self.rate)
+            allowed = tokens >= 1.0
+            self._buckets[key] = (tokens - 1.0 if allowed else tokens, now)
+            return allowed
+
+
+def build_limiter(options: SimOptions) -> SlidingWindowLimiter | TokenBucketLimiter | None:
+    """The server-side limiter ``options`` ask for (period divided by ``time_scale``), or None."""
+    if options.rate_limit_kind not in RATE_LIMIT_KINDS:
+        raise ValueError(f"unknown rate_limit_kind {options.rate_limit_kind!r}; expected one of {RATE_LIMIT_KINDS}")
+    if not options.rate_limit:
+        return None
+    count, period = int(options.rate_limit[0]), float(options.rate_limit[1]) / options.time_scale
+    if options.rate_limit_kind == "token_bucket":
+        return TokenBucketLimiter(count, count / period)
+    return SlidingWindowLimiter(count, period)
 
 
 @dataclass
@@ -418,13 +475,7 @@ class SimulatorBase:
     def __init__(self, options: SimOptions) -> None:
         self.options = options
         self._stats = SimStats(options.record_requests)
-        self._limiter = (
-            SlidingWindowLimiter(
-                int(options.rate_limit[0]), float(options.rate_limit[1]) / options.time_scale
-            )
-            if options.rate_limit
-            else None
-        )
+        self._limiter = build_limiter(options)
         self._faults: list[_QueuedFault] = []
         self._fault_lock = threading.Lock()
         self._occurrences: Counter[str] = Counter()
@@ -456,7 +507,8 @@ class SimulatorBase:
         """5xx bodies. 502/503 look like a load balancer's HTML page, as they would in production."""
         if status == 500:
             return json_response(500, "Internal Server Error")
-        reason = {502: "Bad Gateway", 503: "Service Temporarily Unavailable"}.get(status, "Error")
+        reason = {502: "Bad Gateway", 503: "Service Temporarily Unavailable", 504: "Gateway Time-out"}.get(
+            status, "Error")
         html = f"<html>\r\n<head><title>{status} {reason}</title></head>\r\n<body>\r\n<center><h1>{status} {reason}</h1></center>\r\n</body>\r\n</html>\r\n"
         return Response(status, html.encode(), content_type="text/html")
 
@@ -647,13 +699,24 @@ class SimulatorBase:
             self._stats.fault(fault)
         if fault in ("reset", "timeout"):
             return fault
-        if fault in ("500", "502", "503"):
+        if fault in ("500", "502", "503", "504"):
             return self._server_error(int(fault))
+        if fault is not None and fault.startswith("json_5"):
+            return json_response(int(fault[5:]), {"message": f"upstream error {fault[5:]}"})
+        if fault == "429":
+            return self._rate_limited()
+        if fault == "401":  # what the vendor answers a request without valid credentials
+            return self._authenticate(Request(req.method, req.path, "", {}, Message()))[1] or \
+                json_response(401, {"message": "Unauthorized"})
         if fault == "404":
             return self._not_found(req)
         if fault in _PROXY_FAULTS:
             return _PROXY_FAULTS[fault]
+        if fault == "repeat_page":
+            return _first_page_again(self._route(_without_paging(req), route, params))
         resp = self._route(req, route, params)
+        if fault == "odd_values":
+            return odd_values(resp)
         if fault == "malformed":
             body = resp.body
             cut = body[: max(1, len(body) // 2)] if len(body) > 2 else b'{"data": ['
@@ -707,6 +770,59 @@ _PROXY_FAULTS = {
     "retry_after_503": Response(503, b'{"message": "Service Unavailable"}', content_type="application/json",
                                 headers=(("Retry-After", "1"),)),
 }
+
+
+_PAGING_PARAMS = ("offset", "starting_after", "cursor")
+
+
+def _without_paging(req: Request) -> Request:
+    """The same request without its paging parameters: what a server that ignores them answers."""
+    query = {k: v for k, v in req.query.items() if k not in _PAGING_PARAMS}
+    raw = "&".join(part for part in req.raw_query.split("&") if part.split("=", 1)[0] not in _PAGING_PARAMS)
+    return Request(req.method, req.path, raw, query, req.headers)
+
+
+def _first_page_again(resp: Response) -> Response:
+    """``repeat_page``: the first page, claiming there is more (a server ignoring offset or cursor)."""
+    try:
+        body = json.loads(resp.body)
+    except ValueError:
+        return resp
+    if isinstance(body, dict):
+        for key in ("hasMore", "has_more"):
+            if key in body:
+                body[key] = True
+    return Response(resp.status, json_bytes(body), resp.content_type, resp.headers)
+
+
+ODD_NAME = "Zürich–東京 ✓ «ñ» "
+"""Prefixed to every ``name`` by ``odd_values``: non-ASCII text must survive unchanged."""
+ODD_STATUS = "undocumented_state"
+"""Every string ``status`` becomes this value, outside every documented enum."""
+HUGE_FIELD_CHARS = 200_000
+"""``odd_values`` makes the first object's ``name`` this long."""
+
+
+def odd_values(resp: Response) -> Response:
+    """Bad input in every object of a JSON answer (its ``data`` list, or the bare object): names turned
+    non-ASCII, the first one huge; every ``status`` outside the documented enum; in every second object each
+    other scalar value except ``id``-like keys replaced by null. Errors and non-JSON bodies pass unchanged."""
+    try:
+        body = json.loads(resp.body)
+    except ValueError:
+        return resp
+    items = body.get("data") if isinstance(body, dict) and isinstance(body.get("data"), list) else [body]
+    for i, item in enumerate(x for x in items if isinstance(x, dict)):
+        if isinstance(item.get("name"), str):
+            item["name"] = ODD_NAME + item["name"] + ("X" * HUGE_FIELD_CHARS if i == 0 else "")
+        if isinstance(item.get("status"), str):
+            item["status"] = ODD_STATUS
+        if i % 2:
+            for key, value in list(item.items()):
+                if not key.lower().endswith("id") and key not in ("name", "status") and \
+                        isinstance(value, (str, int, float)) and not isinstance(value, bool):
+                    item[key] = None
+    return Response(resp.status, json_bytes(body), resp.content_type, resp.headers)
 
 
 class HistorySimulator(SimulatorBase):
@@ -946,8 +1062,10 @@ __all__ = [
     "Response",
     "SimOptions",
     "SimStats",
+    "RATE_LIMIT_KINDS",
     "SimulatorBase",
     "SlidingWindowLimiter",
+    "TokenBucketLimiter",
     "as_ms",
     "build_parser",
     "decode_cursor",
