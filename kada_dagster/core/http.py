@@ -87,59 +87,143 @@ class RetriesExhaustedError(ApiError):
         self.last = last
 
 
-class SlidingWindowRateLimiter:
-    """At most `max_requests` requests in any `period` seconds, as the server counts them (thread-safe).
+RATE_LIMIT_KINDS = ("sliding", "token_bucket")
+"""How the client paces itself (`make_rate_limiter`): `sliding` is safe whatever the server counts."""
 
-    Vendors count requests per rolling window (Hightouch: 200 per 10 s; Hevo: 100 per minute) and send
-    no Retry-After, so the client paces itself rather than learning the limit from 429s. The server
-    sees a request at some moment between our send and the response, so a request holds its slot
-    from `acquire` until `period` after its response: then no server-side window, sliding or fixed,
-    can ever hold more than `max_requests` of ours, whatever the network jitter. The price is one
-    round trip per window (under 1 % at 10 s windows and 80 ms latency).
+
+class RateLimiter:
+    """Client-side pacing shared by every thread of a client; the server counts, we only stay under it.
+
+    A request holds a slot from `acquire` (before it is sent) to `release` (after its whole response is
+    read). The server counts a request at some moment in between, so each kind below judges the past
+    by the worst case: a request in flight may be counted at any time from now on, a finished one as
+    late as its response. Vendors send no Retry-After (Hightouch 200 per 10 s, Hevo 100 per minute,
+    algorithm undocumented), so the client paces itself rather than learning the limit from 429s.
     """
 
+    kind = ""
+
     def __init__(self, max_requests: int, period: float, margin: float = 0.0) -> None:
-        if max_requests < 1 or period <= 0:
-            raise ValueError("rate limit needs max_requests >= 1 and period > 0")
+        if max_requests < 1 or period <= 0 or margin < 0:
+            raise ValueError("rate limit needs max_requests >= 1, period > 0 and margin >= 0")
         self.max_requests = max_requests
         self.period = period + margin
-        self._slots: deque[list[float]] = deque()  # [completion time]; inf while in flight
         self._cond = threading.Condition()
         self._paused_until = 0.0
+        self._in_flight = 0
         self.waited_seconds = 0.0
 
-    def acquire(self) -> list[float]:
-        """Blocks until a slot is free; returns the slot to hand back to `release`."""
+    def acquire(self) -> object:
+        """Blocks until a request may be sent; returns the slot to hand back to `release`."""
         with self._cond:
             while True:
                 now = time.monotonic()
-                horizon = now - self.period
-                while self._slots and self._slots[0][0] <= horizon:
-                    self._slots.popleft()
-                busy = sum(1 for slot in self._slots if slot[0] > horizon)
-                pause = self._paused_until - now
-                if pause <= 0 and busy < self.max_requests:
-                    slot = [float("inf")]
-                    self._slots.append(slot)
-                    return slot
-                if pause > 0:
-                    wait = pause
-                else:
-                    done = [slot[0] for slot in self._slots if slot[0] != float("inf")]
-                    wait = (min(done) - horizon) if done else 0.05  # all in flight: wait for a release
+                wait = max(self._paused_until - now, self._wait(now))
+                if wait <= 0:
+                    self._in_flight += 1
+                    return self._admit(now)
                 wait = max(wait, 0.001)
                 self.waited_seconds += wait
                 self._cond.wait(wait)
 
-    def release(self, slot: list[float]) -> None:
+    def release(self, slot: object) -> None:
         with self._cond:
-            slot[0] = time.monotonic()
+            self._in_flight -= 1
+            self._done(slot, time.monotonic())
             self._cond.notify_all()
 
     def pause(self, seconds: float) -> None:
         """Holds every caller back after a 429: the server's window is full, whatever we counted."""
         with self._cond:
             self._paused_until = max(self._paused_until, time.monotonic() + seconds)
+
+    def _wait(self, now: float) -> float:
+        """Seconds until one more request may go (<= 0: now); called with the lock held."""
+        raise NotImplementedError
+
+    def _admit(self, now: float) -> object:
+        return None
+
+    def _done(self, slot: object, now: float) -> None:
+        """Records a finished request (lock held)."""
+
+
+_IN_FLIGHT_WAIT = 0.05  # every slot taken by requests in flight: a release wakes us sooner
+
+
+class SlidingWindowRateLimiter(RateLimiter):
+    """At most `max_requests` requests in any `period` seconds, as the server counts them (thread-safe).
+
+    A request holds its slot from `acquire` until `period` after its response: then no server-side
+    window, sliding or fixed, can ever hold more than `max_requests` of ours, whatever the network
+    jitter, and neither can a token bucket of `max_requests` tokens refilled at `max_requests / period`
+    (it accepts whatever a sliding window does). So it is the safe default when the vendor does not say
+    how it counts. The price is one round trip per window (under 1 % at 10 s windows and 80 ms latency),
+    and against a token bucket the last partial window waits for a whole one (see BENCHMARKS.md).
+    """
+
+    kind = "sliding"
+
+    def __init__(self, max_requests: int, period: float, margin: float = 0.0) -> None:
+        super().__init__(max_requests, period, margin)
+        self._finished: deque[float] = deque()  # response times of the last `period`, oldest first
+
+    def _wait(self, now: float) -> float:
+        horizon = now - self.period
+        while self._finished and self._finished[0] <= horizon:
+            self._finished.popleft()
+        if self._in_flight + len(self._finished) < self.max_requests:
+            return 0.0
+        if not self._finished:
+            return _IN_FLIGHT_WAIT
+        return self._finished[0] - horizon
+
+    def _done(self, slot: object, now: float) -> None:
+        self._finished.append(now)
+
+
+class TokenBucketRateLimiter(RateLimiter):
+    """For a server that counts with a token bucket of `max_requests` tokens, refilled continuously at
+    `max_requests / period` per second and full at first: the initial burst, then the refill rate.
+
+    Such a bucket accepts a request when, over every interval ending now, what it counted is at most
+    `max_requests` plus the refill of that interval. Judged by the worst case (a request in flight may
+    be counted from now on, a finished one at its response), that sup is the requests in flight plus
+    a leaky bucket fed with the response times and drained at the refill rate: two numbers, no history.
+    Against a sliding-window server this pace is too fast (429s): use it only where the vendor
+    documents a bucket.
+    """
+
+    kind = "token_bucket"
+
+    def __init__(self, max_requests: int, period: float, margin: float = 0.0) -> None:
+        super().__init__(max_requests, period, margin)
+        self.rate = max_requests / self.period
+        self._level = 0.0  # the leaky bucket just after the last response ...
+        self._level_at = 0.0  # ... which came at this time
+
+    def _drained(self, now: float) -> float:
+        return max(0.0, self._level - (now - self._level_at) * self.rate)
+
+    def _wait(self, now: float) -> float:
+        room = self.max_requests - 1 - self._in_flight  # what the finished requests may still hold
+        if room < 0:
+            return _IN_FLIGHT_WAIT
+        excess = self._drained(now) - room
+        return excess / self.rate if excess > 0 else 0.0
+
+    def _done(self, slot: object, now: float) -> None:
+        self._level = self._drained(now) + 1.0
+        self._level_at = now
+
+
+def make_rate_limiter(kind: str, max_requests: int, period: float, margin: float = 0.0) -> RateLimiter:
+    """The limiter of `kind` (RATE_LIMIT_KINDS); a clear error naming the setting for anything else."""
+    kinds: dict[str, type[RateLimiter]] = {"sliding": SlidingWindowRateLimiter,
+                                           "token_bucket": TokenBucketRateLimiter}
+    if kind not in kinds:
+        raise ValueError(f"rate_limit_kind {kind!r} is not one of {', '.join(RATE_LIMIT_KINDS)}")
+    return kinds[kind](max_requests, period, margin)
 
 
 @dataclass(frozen=True)
@@ -262,7 +346,7 @@ class HttpClient:
         headers: Mapping[str, str] | None = None,
         timeout: float = 20.0,
         retry: RetryPolicy | None = None,
-        rate_limiter: SlidingWindowRateLimiter | None = None,
+        rate_limiter: RateLimiter | None = None,
         credential_setting: str = "credentials",
         service_name: str = "API",
         max_workers: int = 8,
@@ -328,7 +412,8 @@ class HttpClient:
 
     def _attempt(self, path: str, url: str, params: Mapping[str, Any] | None, endpoint: str) -> Any:
         """One request: the decoded body, or the typed error that classifies the response."""
-        slot = self.rate_limiter.acquire() if self.rate_limiter is not None else None
+        limiter = self.rate_limiter
+        slot = limiter.acquire() if limiter is not None else None
         self.stats.count("requests", endpoint)
         try:
             response = self._session.get(url, params=params, timeout=self.timeout)
@@ -337,8 +422,8 @@ class HttpClient:
             self.stats.count("connection_errors")
             raise ConnectionFailedError(f"{type(exc).__name__}", path=path) from None
         finally:
-            if slot is not None and self.rate_limiter is not None:
-                self.rate_limiter.release(slot)
+            if limiter is not None:
+                limiter.release(slot)
         return self._classify(response, content, path)
 
     def _classify(self, response: requests.Response, content: bytes, path: str) -> Any:
