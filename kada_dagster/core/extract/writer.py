@@ -121,9 +121,9 @@ def write_csv(table: pa.Table, path: Path, compress: bool, batch_rows: int = 20_
         hasher = _HashingWriter(raw)
         binary: io.BufferedIOBase
         if compress:
-            binary = gzip.GzipFile(filename="", mode="wb", fileobj=hasher, compresslevel=GZIP_LEVEL, mtime=0)  # type: ignore[arg-type]
+            binary = gzip.GzipFile(filename="", mode="wb", fileobj=hasher, compresslevel=GZIP_LEVEL, mtime=0)
         else:
-            binary = io.BufferedWriter(hasher, buffer_size=1 << 20)  # type: ignore[arg-type]
+            binary = io.BufferedWriter(hasher, buffer_size=1 << 20)
         binary.write(header.getvalue().encode("utf-8"))
         for batch in table.to_batches(max_chunksize=batch_rows):
             if batch.num_rows:
