@@ -28,13 +28,13 @@ from kada_dagster.core.landing import Landing, LandingError, land_file_set
 from kada_dagster.core.problems import ProblemLog
 from kada_dagster.core.settings import CollectorSettings
 from kada_dagster.core.source import (
+    ClientT,
     CollectorSource,
     EventRouter,
     FetchContext,
     NormaliseContext,
     PartitionWindow,
     RawPartition,
-    VendorClient,
 )
 from kada_dagster.core.storage import IntermediateStore
 from kada_dagster.core.timeutil import utcnow
@@ -74,7 +74,7 @@ class RawOutcome:
                 f"{self.problems.total} problem(s) counted")
 
 
-def fetch_raw(source: CollectorSource, client: VendorClient, store: IntermediateStore, instance: str,
+def fetch_raw(source: CollectorSource[ClientT], client: ClientT, store: IntermediateStore, instance: str,
               windows: list[PartitionWindow], settings: CollectorSettings, log: logging.Logger) -> RawOutcome:
     """Reads the metadata once and the runs of the whole range once; writes each partition's raw data
     (objects created after a window's end left out of it) and commits all partitions or none."""

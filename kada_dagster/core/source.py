@@ -11,7 +11,7 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 import pyarrow as pa
 
@@ -130,7 +130,10 @@ class ExtractResult:
     stats: dict[str, Any] = field(default_factory=dict)
 
 
-class CollectorSource(ABC):
+ClientT = TypeVar("ClientT", bound=VendorClient)
+
+
+class CollectorSource(ABC, Generic[ClientT]):
     """A vendor: its collections, how to fetch them for a window, and how to normalise them."""
 
     source_type: str
@@ -143,7 +146,7 @@ class CollectorSource(ABC):
         """When an object was created; objects created after a partition's end are left out of it."""
 
     @abstractmethod
-    def fetch(self, client: Any, ctx: FetchContext, events: EventRouter) -> dict[str, list[Any]]:
+    def fetch(self, client: ClientT, ctx: FetchContext, events: EventRouter) -> dict[str, list[Any]]:
         """Reads the metadata once and the runs of the whole range once; returns redacted metadata."""
 
     @abstractmethod

@@ -69,6 +69,7 @@ from kada_dagster.hevo.records import (
     parse_pipeline,
     parse_workflow,
 )
+from kada_dagster.hevo.resources import HevoClient
 
 T = TypeVar("T")
 
@@ -111,7 +112,7 @@ def database_without_schema(platform: str | None) -> bool:
     return dialect_for(platform) in _DATABASE_TABLE_PLATFORMS
 
 
-class HevoSource(core.CollectorSource):
+class HevoSource(core.CollectorSource[HevoClient]):
     source_type = SOURCE_TYPE
     display_name = "Hevo"
     metadata_collections = ("pipelines", "pipeline_objects", "schema_mappings", "destinations", "models", "workflows")
@@ -126,7 +127,7 @@ class HevoSource(core.CollectorSource):
         return None
 
     # --- fetch ---------------------------------------------------------------------------------
-    def fetch(self, client: Any, ctx: core.FetchContext, events: core.EventRouter) -> dict[str, list[Any]]:
+    def fetch(self, client: HevoClient, ctx: core.FetchContext, events: core.EventRouter) -> dict[str, list[Any]]:
         fetcher = _EdgeFetch if client.is_edge else _StandardFetch
         return fetcher(client, ctx, events).run()
 

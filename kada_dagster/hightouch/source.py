@@ -75,6 +75,7 @@ from kada_dagster.hightouch.records import (
     parse_source,
     parse_sync,
 )
+from kada_dagster.hightouch.resources import HightouchClient
 
 SOURCE_TYPE = "hightouch"
 
@@ -112,7 +113,7 @@ def runs_may_have_started(sync: HtSync, range_end: datetime) -> tuple[bool, str]
     return True, "may have runs in the range"
 
 
-class HightouchSource(CollectorSource):
+class HightouchSource(CollectorSource[HightouchClient]):
     source_type = SOURCE_TYPE
     display_name = "Hightouch"
     metadata_collections = ("sources", "models", "destinations", "syncs")
@@ -122,7 +123,7 @@ class HightouchSource(CollectorSource):
         return parse_ts(record.get("createdAt")) if isinstance(record, Mapping) else None  # OFFICIAL: createdAt*
 
     # --- fetch ---------------------------------------------------------------------------------
-    def fetch(self, client: Any, ctx: FetchContext, events: EventRouter) -> dict[str, list[Any]]:
+    def fetch(self, client: HightouchClient, ctx: FetchContext, events: EventRouter) -> dict[str, list[Any]]:
         problems = ctx.problems
         listers: dict[str, Callable[[], list[Any]]] = {
             "sources": lambda: client.list_sources(problems),
@@ -172,7 +173,7 @@ class HightouchSource(CollectorSource):
                      f"(why each was read or not: {reasons})")
         return metadata
 
-    def _fetch_missing_references(self, client: Any, problems: ProblemLog, records: dict[str, list[Any]]) -> None:
+    def _fetch_missing_references(self, client: HightouchClient, problems: ProblemLog, records: dict[str, list[Any]]) -> None:
         """GETs objects that syncs or models reference but the lists did not return; 404s are skipped."""
         known = {name: {r.id for r in recs} for name, recs in records.items()}
         wanted: set[tuple[str, str]] = set()
