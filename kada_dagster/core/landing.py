@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from kada_dagster.core.extract.writer import StagedFileSet, sha256_of
+from kada_dagster.core.storage import remove_stale_temps, temp_name
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +84,7 @@ class LocalLanding(Landing):
         target = self._path(key)
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp_name = tempfile.mkstemp(prefix=".tmp-", suffix=".part", dir=target.parent)
+            fd, tmp_name = tempfile.mkstemp(prefix=temp_name("tmp", ""), suffix=".part", dir=target.parent)
             with os.fdopen(fd, "wb") as out, open(local_path, "rb") as src:
                 shutil.copyfileobj(src, out, 1 << 20)
                 out.flush()
@@ -117,7 +118,9 @@ class LocalLanding(Landing):
         target = self._path(prefix) if prefix else self.root
         try:
             target.mkdir(parents=True, exist_ok=True)
-            with tempfile.NamedTemporaryFile(dir=target, prefix=".tmp-probe-", delete=True):
+            for stale in remove_stale_temps(target):  # a killed run's half-copied file; never a landed one
+                log.warning("local landing: removed %s, left by a run that was killed", stale.name)
+            with tempfile.NamedTemporaryFile(dir=target, prefix=temp_name("tmp", "probe-"), delete=True):
                 pass
         except OSError as exc:
             raise LandingError(

@@ -8,6 +8,9 @@ Layout under the base path (`KADA_INTERMEDIATE_PATH`, default `./intermediate`):
 
 Everything is written to a temporary name and renamed, so a reader never sees half a file. Raw data
 is redacted before it gets here: no credential is ever written to intermediate storage.
+
+A temporary name says who owns it (`.tmp-<host>-<pid>-<thread>-<name>`): a run killed mid-write leaves
+it behind, and the next run writing next to it removes it (`remove_stale_temps`) once its owner is gone.
 """
 
 from __future__ import annotations
@@ -15,7 +18,10 @@ from __future__ import annotations
 import gzip
 import json
 import os
+import shutil
+import socket
 import threading
+import time
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -28,6 +34,67 @@ from kada_dagster.core.extract.schema import SCHEMAS
 
 class IntermediateStorageError(RuntimeError):
     """Missing or unreadable intermediate data; the message says which partition to materialise."""
+
+
+TEMP_PREFIXES = (".tmp-", ".old-")
+STALE_AFTER_SECONDS = 24 * 3600.0
+"""A temporary name whose owner cannot be checked (another host, or the pid was reused) is removed only
+when it has not changed for this long: no run writes one file or folder for a day."""
+
+
+def _host_tag() -> str:
+    return socket.gethostname().replace("-", "_").replace(".", "_")[:40] or "host"
+
+
+def temp_name(kind: str, name: str) -> str:
+    """`.<kind>-<host>-<pid>-<thread>-<name>`: a temporary name `remove_stale_temps` can judge."""
+    return f".{kind}-{_host_tag()}-{os.getpid()}-{threading.get_ident()}-{name}"
+
+
+def _owner_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
+
+
+def _is_stale(path: Path, now: float, max_age: float) -> bool:
+    parts = path.name.split("-", 4)
+    try:
+        age = now - path.lstat().st_mtime
+    except FileNotFoundError:
+        return False
+    if len(parts) == 5 and parts[1] == _host_tag() and parts[2].isdigit():
+        pid = int(parts[2])
+        if pid == os.getpid():
+            return False  # this process: another thread may be writing it now
+        if not _owner_alive(pid):
+            return True
+    return age > max_age
+
+
+def remove_stale_temps(directory: Path, max_age: float = STALE_AFTER_SECONDS) -> list[Path]:
+    """Removes temporary files and folders a killed run left in `directory` (not below it): those whose
+    owning process on this host is gone, and any older than `max_age`. Returns what was removed."""
+    removed: list[Path] = []
+    if not directory.is_dir():
+        return removed
+    now = time.time()
+    for path in directory.iterdir():
+        if not path.name.startswith(TEMP_PREFIXES) or not _is_stale(path, now, max_age):
+            continue
+        try:
+            if path.is_dir() and not path.is_symlink():
+                shutil.rmtree(path)
+            else:
+                path.unlink()
+        except FileNotFoundError:
+            continue  # removed meanwhile by another run's sweep
+        removed.append(path)
+    return removed
 
 
 def _compact(record: Any) -> str:
@@ -44,7 +111,7 @@ class RawPartitionWriter:
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
-        self._tmp = directory.with_name(f".tmp-{directory.name}-{os.getpid()}-{threading.get_ident()}")
+        self._tmp = directory.with_name(temp_name("tmp", directory.name))
         self._tmp.mkdir(parents=True, exist_ok=True)
         self.counts: dict[str, int] = {}
         self._lock = threading.Lock()
@@ -68,7 +135,7 @@ class RawPartitionWriter:
     def commit(self, summary: dict[str, Any]) -> None:
         (self._tmp / "_summary.json").write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
         if self.directory.exists():
-            old = self.directory.with_name(f".old-{self.directory.name}-{os.getpid()}")
+            old = self.directory.with_name(temp_name("old", self.directory.name))
             os.replace(self.directory, old)
             os.replace(self._tmp, self.directory)
             for p in old.iterdir():
@@ -98,6 +165,7 @@ class IntermediateStore:
     def raw_writer(self, instance: str, partition: str) -> RawPartitionWriter:
         directory = self.raw_dir(instance, partition)
         directory.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_temps(directory.parent)
         return RawPartitionWriter(directory)
 
     def _require_raw(self, instance: str, partition: str) -> Path:
@@ -122,7 +190,8 @@ class IntermediateStore:
     def write_table(self, instance: str, partition: str, kind: str, table: pa.Table) -> Path:
         path = self.table_path(instance, partition, kind)
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".tmp-{path.name}-{os.getpid()}-{threading.get_ident()}")
+        remove_stale_temps(path.parent)
+        tmp = path.with_name(temp_name("tmp", path.name))
         pq.write_table(table, tmp, compression="zstd")
         os.replace(tmp, path)
         return path
