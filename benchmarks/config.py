@@ -49,6 +49,9 @@ class BenchConfig:
     hevo_scale: float  # scenario 3
     land_runs: int  # scenario 4
     land_syncs: int
+    year_days: int = 365  # scenario 5: the long range ...
+    year_runs_per_sync_per_day: int = 1  # ... with fewer runs a day than scenario 1's workspace
+    year_scale: float = 20.0
     timeouts: dict[str, float] = field(default_factory=dict)
     end: datetime = field(default_factory=last_midnight)
 
@@ -89,4 +92,5 @@ SMOKE = BenchConfig(
     hevo_scale=120.0,
     land_runs=3000,
     land_syncs=24,
+    year_days=40,
 )

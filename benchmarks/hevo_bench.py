@@ -1,13 +1,19 @@
 """Scenario 3: Hevo Standard and Edge against their simulators, ours and the naive baseline.
 
-The minimum counts what the output needs under each API's rules (Standard's last page carries no
-`pagination`, Edge's says `has_more: false`, so neither needs an extra request):
-- Standard: the pipeline, destination, model and workflow lists; per pipeline one page of objects and
-  one of event types; one mapping per event type that maps to a destination table (the others add
-  nothing to the output). The first pipeline page doubles as the connection check.
-- Edge: the pipeline and destination lists; per pipeline one page of objects; one detail per object
-  that has fields to map (list pages carry no fields); one page of jobs per pipeline that can have
-  started a job in the window (its status and timestamps do not rule it out), per 100 jobs.
+The minimum counts what the output needs under each API's rules, from the simulator's ground truth (not
+from the collector): Standard's last page carries no `pagination` and Edge's says `has_more: false`, so
+neither needs an extra request; a list costs ceil(n / 100) pages, at least one.
+- Both: the pipeline and destination lists (the first pipeline page doubles as the connection check);
+  a pipeline's detail only where the list gives neither its source nor its destination; per pipeline
+  one page of objects per 100.
+- Standard: the model and workflow lists (a model's detail where the list has no `source_query`); per
+  pipeline one page of event types; one mapping per event type that maps to a destination table (the
+  others add nothing to the output).
+- Edge: one detail per object that can hold data and whose list entry has no `fields`; jobs for EVERY
+  pipeline (its status and timestamps cannot rule out a job in the window), sending only `limit` and
+  `cursor` (no time filter is documented), newest first: pages up to the first one that holds a job
+  started before the window (and at least 10 jobs, the least that shows the order is newest first),
+  or all of them.
 """
 
 from __future__ import annotations
@@ -21,7 +27,7 @@ from kada_sim.server import parse_iso, to_ms
 
 PAGE = 100
 NO_DATA_OBJECT_STATUSES = {"SKIPPED", "PERMISSION_DENIED", "INACCESSIBLE", "DELETED"}
-STOPPED = {"DISABLED", "DELETED", "ENABLE_FAILED", "INITIALIZE_FAILED"}
+ORDER_PROOF = 10  # jobs in newest-first order before a client may believe the order
 
 
 def available() -> tuple[bool, str]:
@@ -46,43 +52,39 @@ def _ts(value: Any) -> int | None:
     return parse_iso(str(value))
 
 
+def _job_pages(jobs_newest_first: list[dict[str, Any]], lo: int) -> int:
+    """Pages of 100 a client must read to know every job started at or after `lo` (newest first)."""
+    newer = sum(1 for j in jobs_newest_first if (_ts(j.get("created_ts")) or 0) >= lo)
+    need = max(newer + 1, ORDER_PROOF)
+    if need <= len(jobs_newest_first):
+        return _pages(need)
+    return _pages(len(jobs_newest_first))
+
+
 def hevo_minimum(sim: Any, flavour: str, start: datetime, end: datetime) -> dict[str, Any]:
     pipelines = sim.pipelines()
     parts: dict[str, int] = {"pipelines": _pages(len(pipelines)), "destinations": _pages(len(sim.destinations()))}
+    parts["pipeline_details"] = sum(1 for p in pipelines if "source" not in p and "destination" not in p)
+    parts["objects"] = sum(_pages(len(sim.objects_for(p["id"]))) for p in pipelines)
     lo, hi = to_ms(start), to_ms(end)
     if flavour == "standard":
-        parts["models"] = _pages(len(sim.models()))
+        models = sim.models()
+        parts["models"] = _pages(len(models))
+        parts["model_details"] = sum(1 for m in models if "source_query" not in m)
         parts["workflows"] = _pages(len(sim.workflows()))
-        parts["objects"] = sum(_pages(len(sim.objects_for(p["id"]))) for p in pipelines)
         parts["event_types"] = sum(_pages(len(sim.event_types_for(p["id"]))) for p in pipelines)
         parts["mappings"] = sum(
             1 for p in pipelines for et in sim.event_types_for(p["id"])
             if (m := sim.mapping_for(p["id"], et["name"])) and m.get("destination_table"))
     else:
-        parts["objects"] = sum(_pages(len(sim.objects_for(p["id"]))) for p in pipelines)
-        details = 0
-        for p in pipelines:
-            by_id = {str(d.get("object_id")): d for d in sim.object_details_for(p["id"])}
-            for obj in sim.objects_for(p["id"]):
-                detail = by_id.get(str(obj.get("object_id")))
-                if (detail and detail.get("fields")
-                        and str(obj.get("status", "")).upper() not in NO_DATA_OBJECT_STATUSES):
-                    details += 1
-        parts["object_details"] = details
-        job_pages = strict_job_pages = jobs = 0
-        for p in pipelines:
-            k = len(sim.jobs_for(p["id"], start, end))
-            jobs += k
-            strict_job_pages += math.ceil(k / PAGE)
-            status = str(p.get("status", "")).upper()
-            created, updated = _ts(p.get("created_ts")), _ts(p.get("updated_ts"))
-            ruled_out = (status == "INITIALIZING" or (created is not None and created >= hi)
-                         or (status in STOPPED and updated is not None and updated < lo))
-            if k or not ruled_out:
-                job_pages += _pages(k)
-        parts["jobs"] = job_pages
-        parts["jobs_strict"] = strict_job_pages
-        parts["jobs_in_window"] = jobs
+        parts["object_details"] = sum(
+            1 for p in pipelines for obj in sim.objects_for(p["id"])
+            if "fields" not in obj and str(obj.get("status", "")).upper() not in NO_DATA_OBJECT_STATUSES)
+        held = [sim.jobs_for(p["id"]) for p in pipelines]  # every job the server lists, newest first
+        in_window = [sum(1 for j in jobs if lo <= (_ts(j.get("created_ts")) or 0) < hi) for jobs in held]
+        parts["jobs"] = sum(_job_pages(jobs, lo) for jobs in held)
+        parts["jobs_strict"] = sum(math.ceil(k / PAGE) for k in in_window)  # only pipelines with jobs in it
+        parts["jobs_in_window"] = sum(in_window)
     minimum = sum(v for k, v in parts.items() if k not in ("jobs_strict", "jobs_in_window"))
     return {"parts": parts, "minimum": minimum}
 

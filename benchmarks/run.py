@@ -52,14 +52,16 @@ class Runner:
 
 # --- Hightouch -------------------------------------------------------------------------------------
 
-def _ht_sim(cfg: BenchConfig, scale: float) -> Any:
+def _ht_sim(cfg: BenchConfig, scale: float, kind: str = "sliding", **overrides: Any) -> Any:
+    """A fresh Hightouch simulator of the benchmark workspace counting its limit by `kind`."""
     from kada_sim.hightouch import HightouchSimConfig, HightouchSimulator
 
     ws = cfg.hightouch
-    return HightouchSimulator(HightouchSimConfig(
+    options: dict[str, Any] = dict(
         seed=ws.seed, n_sources=ws.n_sources, n_models=ws.n_models, n_destinations=ws.n_destinations,
         n_syncs=ws.n_syncs, runs_per_sync_per_day=ws.runs_per_sync_per_day, days=ws.days, end=cfg.end,
-        latency_s=ws.latency_s, rate_limit=ws.rate_limit, time_scale=scale))
+        latency_s=ws.latency_s, rate_limit=ws.rate_limit, time_scale=scale, rate_limit_kind=kind)
+    return HightouchSimulator(HightouchSimConfig(**{**options, **overrides}))
 
 
 def _server_stats(sim: Any) -> dict[str, Any]:
@@ -77,20 +79,31 @@ def _iso(dt: datetime) -> str:
     return dt.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+# Scenario 1's limiter variants: (result key, server's rate-limit kind, client's rate_limit_kind).
+LIMITER_VARIANTS = (("ours", "sliding", "sliding"), ("ours_vs_bucket", "token_bucket", "sliding"),
+                    ("bucket_vs_bucket", "token_bucket", "token_bucket"))
+
+
 def scenario_hightouch_daily(r: Runner) -> dict[str, Any]:
-    """Scenario 1 (+ its naive baseline): one daily partition at the real rate limit."""
+    """Scenario 1 (+ its naive baseline): one daily partition at the real rate limit, against a sliding-window
+    server and a token-bucket server (the default client against both; the token_bucket client on a bucket)."""
     cfg, ws, scale = r.cfg, r.cfg.hightouch, r.cfg.daily_scale
     key = cfg.daily_partition
     start = datetime.fromisoformat(key + "T00:00:00+00:00")
     out: dict[str, Any] = {"partition": key, "time_scale": scale, "workspace": asdict(ws)}
-    sim = _ht_sim(cfg, scale)
-    minimum = hightouch_minimum(sim, start, start + timedelta(days=1))
-    floor = floor_seconds(minimum["minimum"], ws.rate_limit, ws.latency_s, scale)
-    out.update(minimum=minimum, floor_s=floor)
-    with sim.serve() as url:
-        r.log(f"  ours: dagster materialize hightouch/raw for {key} (floor {floor:.1f}s)")
-        ours = r.worker("ht_dagster", _ht_params(cfg, sim, url, scale, r.workdir / "s1-intermediate", [{"partition": key}]))
-        out["ours"] = {**ours, "server": _server_stats(sim)}
+    minimum = hightouch_minimum(_ht_sim(cfg, scale), start, start + timedelta(days=1))
+    floors = {kind: floor_seconds(minimum["minimum"], ws.rate_limit, ws.latency_s, scale, kind)
+              for kind in ("sliding", "token_bucket")}
+    out.update(minimum=minimum, floor_s=floors["sliding"], floors_s=floors)
+    for name, server_kind, client_kind in LIMITER_VARIANTS:
+        sim = _ht_sim(cfg, scale, server_kind)  # a fresh server each: a full window or bucket, fresh counts
+        with sim.serve() as url:
+            r.log(f"  {name}: client {client_kind} against a {server_kind} server, hightouch/raw for {key} "
+                  f"(floor {floors[server_kind]:.1f}s)")
+            params = _ht_params(cfg, sim, url, scale, r.workdir / f"s1-{name}", [{"partition": key}])
+            ours = r.worker("ht_dagster", {**params, "rate_limit_kind": client_kind})
+            out[name] = {**ours, "server": _server_stats(sim), "server_kind": server_kind,
+                         "client_kind": client_kind, "floor_s": floors[server_kind]}
     sim = _ht_sim(cfg, scale)  # a fresh server: empty rate-limit window, fresh counts
     with sim.serve() as url:
         r.log("  naive: sequential, fixed 0.25 s retries, refetch everything")
@@ -132,6 +145,35 @@ def scenario_hightouch_backfill(r: Runner) -> dict[str, Any]:
         ours = r.worker("ht_dagster", _ht_params(cfg, sim, url, scale, r.workdir / "s2-singles",
                                                  [{"partition": k} for k in keys]))
         out["singles"] = {**ours, "server": _server_stats(sim)}
+    return out
+
+
+# --- scenario 5: a year in one run ------------------------------------------------------------------
+
+def scenario_hightouch_year(r: Runner) -> dict[str, Any]:
+    """Scenario 5: a 365-day range of the 2,000-sync workspace in one run, against a 30-day range (same
+    workspace, same run shape), each in its own worker under an open-file limit of 1024, so their peak RSS
+    shows what grows with the range."""
+    cfg, ws, scale = r.cfg, r.cfg.hightouch, r.cfg.year_scale
+    per_day, days = cfg.year_runs_per_sync_per_day, cfg.year_days
+    out: dict[str, Any] = {"time_scale": scale, "runs_per_sync_per_day": per_day, "open_files_limit": 1024,
+                           "variants": {}}
+    for n_days in (cfg.backfill_days, days):
+        keys = [(cfg.end - timedelta(days=d)).strftime("%Y-%m-%d") for d in range(n_days, 0, -1)]
+        start = datetime.fromisoformat(keys[0] + "T00:00:00+00:00")
+        sim = _ht_sim(cfg, scale, runs_per_sync_per_day=per_day, days=days + 1)
+        minimum = hightouch_minimum(sim, start, cfg.end)
+        entry: dict[str, Any] = {"days": n_days, "partitions": [keys[0], keys[-1]], "minimum": minimum,
+                                 "floor_s": floor_seconds(minimum["minimum"], ws.rate_limit, ws.latency_s, scale)}
+        start_date = (cfg.end - timedelta(days=days + 5)).strftime("%Y-%m-%d")
+        with sim.serve() as url:
+            r.log(f"  {n_days}-day range in one run (floor {entry['floor_s']:.1f}s at scale {scale:g}, "
+                  f"{minimum['runs']:,} runs)")
+            params = {**_ht_params(cfg, sim, url, scale, r.workdir / f"s5-{n_days}", [{"range": [keys[0], keys[-1]]}]),
+                      "start_date": start_date, "open_files": 1024}
+            ours = r.worker("ht_dagster", params)
+            entry["ours"] = {**ours, "server": _server_stats(sim)}
+        out["variants"][str(n_days)] = entry
     return out
 
 
@@ -178,6 +220,7 @@ SCENARIOS = [
     ("s2_hightouch_backfill", "Hightouch 30-day range backfill", scenario_hightouch_backfill),
     ("s3_hevo", "Hevo Standard and Edge", scenario_hevo),
     ("s4_land", "Normalise and land sync runs", scenario_land),
+    ("s5_hightouch_year", "Hightouch 365-day range in one run", scenario_hightouch_year),
 ]
 
 
@@ -193,7 +236,8 @@ def run_all(cfg: BenchConfig, workdir: Path, only: set[str] | None = None) -> di
         "meta": {
             "mode": cfg.mode,
             "started_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+            "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform(),
+                        "loadavg_at_start": list(os.getloadavg())},
             "config": asdict(cfg),
         },
         "scenarios": {},
@@ -211,5 +255,6 @@ def run_all(cfg: BenchConfig, workdir: Path, only: set[str] | None = None) -> di
         results["scenarios"][name]["scenario_wall_s"] = time.time() - t0
         print(f"[bench] {name} done in {time.time() - t0:.1f}s", flush=True)
     results["meta"]["total_s"] = time.time() - started
+    results["meta"]["machine"]["loadavg_at_end"] = list(os.getloadavg())
     results["meta"]["finished_at"] = datetime.now(timezone.utc).isoformat(timespec="seconds")
     return results

@@ -84,7 +84,10 @@ def ht_dagster(p: dict[str, Any]) -> dict[str, Any]:
     from kada_dagster.hightouch.resources import HightouchResource
     from kada_dagster.hightouch.source import HightouchSource
 
+    if p.get("open_files"):  # a stock server's open-file limit (RHEL's default 1024)
+        resource.setrlimit(resource.RLIMIT_NOFILE, (p["open_files"], p["open_files"]))
     options = _scaled_resource_options(HightouchResource, p["rate_limit"], p["time_scale"])
+    options["rate_limit_kind"] = p.get("rate_limit_kind", "sliding")
     res = HightouchResource(base_url=p["url"], api_token=p["token"], **options)
     assets = CollectorAssets(HightouchSource(), instance="hightouch", resource_key="hightouch",
                              start_date=p["start_date"])

@@ -21,7 +21,7 @@ def test_bench_smoke_produces_numbers_for_every_scenario(tmp_path: Path) -> None
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
     results = json.loads((tmp_path / "results.json").read_text())
     s = results["scenarios"]
-    assert set(s) == {"s1_hightouch_daily", "s2_hightouch_backfill", "s3_hevo", "s4_land"}
+    assert set(s) == {"s1_hightouch_daily", "s2_hightouch_backfill", "s3_hevo", "s4_land", "s5_hightouch_year"}
     assert not [name for name, scenario in s.items() if "error" in scenario or "skipped" in scenario]
 
     s1 = s["s1_hightouch_daily"]
@@ -29,6 +29,14 @@ def test_bench_smoke_produces_numbers_for_every_scenario(tmp_path: Path) -> None
     assert s1["ours"]["server"]["total_requests"] >= s1["minimum"]["minimum"]
     assert _number(s1["ours"]["wall_s"]) and s1["ours"]["peak_rss_bytes"] > 0
     assert s1["naive"]["server"]["total_requests"] > 0 and _number(s1["naive"]["wall_s"])
+    # The limiter against both kinds of server: the minimum (+1 probe), no 429, a server-side API span.
+    for name, server_kind in (("ours", "sliding"), ("ours_vs_bucket", "token_bucket"),
+                              ("bucket_vs_bucket", "token_bucket")):
+        variant = s1[name]
+        assert variant["success"] and variant["server_kind"] == server_kind
+        assert variant["server"]["total_requests"] == s1["minimum"]["minimum"] + 1
+        assert variant["server"]["rate_limited"] == 0 and variant["server"]["api_span_s"] > 0
+    assert s1["floors_s"]["token_bucket"] < s1["floors_s"]["sliding"]
 
     s2 = s["s2_hightouch_backfill"]
     assert s2["range"]["success"] and s2["singles"]["success"]
@@ -41,6 +49,13 @@ def test_bench_smoke_produces_numbers_for_every_scenario(tmp_path: Path) -> None
         assert f["ours"]["server"]["total_requests"] >= f["minimum"]["minimum"]
         assert f["naive"]["server"]["total_requests"] > 0
 
+    year = s["s5_hightouch_year"]["variants"]
+    assert len(year) == 2
+    for variant in year.values():
+        assert variant["ours"]["success"] and variant["ours"]["peak_rss_bytes"] > 0
+        assert variant["ours"]["runs"][0]["partitions_materialised"] == variant["days"]
+        assert variant["ours"]["server"]["total_requests"] == variant["minimum"]["minimum"] + 1
+
     land = s["s4_land"]["land"]
     assert land["rows"] == s["s4_land"]["runs"] > 0
     assert all(_number(land[k]) and land[k] > 0 for k in ("normalise_s", "stage_file_set_s", "rows_per_s",
@@ -48,6 +63,8 @@ def test_bench_smoke_produces_numbers_for_every_scenario(tmp_path: Path) -> None
 
     goals = results["goals"]
     assert {g["id"] for g in goals} >= {"s1.wall", "s1.requests", "s1.429", "s1.naive", "s2.requests", "s4.gzip",
-                                        "s4.rss", "s3.standard.wall", "s3.edge.wall", "s3.standard.naive"}
+                                        "s4.rss", "s3.standard.wall", "s3.edge.wall", "s3.standard.naive",
+                                        "s1.api_wall", "s1.ours_vs_bucket.api_wall", "s1.bucket_vs_bucket.api_wall",
+                                        "s3.edge.api_wall", "s5.api_wall", "s5.rss_growth"}
     assert all(_number(g["value"]) for g in goals)
     assert (tmp_path / "BENCHMARKS.md").read_text().startswith("# Benchmarks")
