@@ -110,7 +110,6 @@ def scenario1(results: dict[str, Any]) -> list[str]:
         return ["## 1. Hightouch daily partition", "", f"Not measured: {s.get('error') or s.get('skipped')}", ""]
     ws, m, ours, naive = s["workspace"], s["minimum"], s["ours"], s.get("naive", {})
     sv, nsv = ours["server"], naive.get("server", {})
-    floors = s["floors_s"]
     reqs = sv["total_requests"]
     n_allowed, period = ws["rate_limit"]
     lines = [
@@ -141,7 +140,6 @@ def scenario1(results: dict[str, Any]) -> list[str]:
                           ("GET /destinations", "destinations"), ("GET /syncs", "syncs")):
         lines.append(f"| {endpoint} | {sv['by_endpoint'].get(endpoint, 0)} | "
                      f"{nsv.get('by_endpoint', {}).get(endpoint, 0)} | {m['list_pages'][key]} |")
-    bound = floors["sliding"] / floors["token_bucket"]
     lines += [
         f"| GET /syncs/{{id}}/runs | {sv['by_endpoint'].get('GET /syncs/{id}/runs', 0):,} | "
         f"{nsv.get('by_endpoint', {}).get('GET /syncs/{id}/runs', 0):,} | {m['run_requests']:,} "
@@ -149,6 +147,18 @@ def scenario1(results: dict[str, Any]) -> list[str]:
         f"| Wall time | {ours['wall_s']:.1f} s | {naive.get('wall_s', float('nan')):.1f} s"
         f"{'' if naive.get('completed', True) else ' (gave up)'} | |",
         "",
+    ]
+    return [*lines, *_scenario1_goals(results, s), ""]
+
+
+def _scenario1_goals(results: dict[str, Any], s: dict[str, Any]) -> list[str]:
+    """Scenario 1's verdicts: per goal, met or missed, and why."""
+    ws, m, ours, naive = s["workspace"], s["minimum"], s["ours"], s.get("naive", {})
+    nsv, floors = naive.get("server", {}), s["floors_s"]
+    reqs = ours["server"]["total_requests"]
+    n_allowed, period = ws["rate_limit"]
+    bound = floors["sliding"] / floors["token_bucket"]
+    lines = [
         f"- *API wall ≤ 1.05 × floor, sliding-window server*: {_verdict(_goal(results, 's1.api_wall'))}. "
         f"{m['minimum']:,} requests at {n_allowed} per {period:g} s are {math.ceil(m['minimum'] / n_allowed)} "
         f"bursts, the last starting {math.ceil(m['minimum'] / n_allowed) - 1} windows in. The limiter lets the "
@@ -191,7 +201,30 @@ def scenario1(results: dict[str, Any]) -> list[str]:
         else:
             lines.append(f"- *At least as fast as naive*: {_verdict(g)} — the naive client did not finish: "
                          f"{naive.get('error')} after {naive['wall_s']:.1f} s, having read {_got(naive.get('got'))}.")
-    return [*lines, ""]
+    return lines
+
+
+def _backfill_wall_text(s: dict[str, Any], single_walls: list[float]) -> str:
+    """Scenario 2's wall-time bullet: whether the range run was rate- or CPU-bound, and why."""
+    rng, sgl, days = s["range"], s["singles"], s["days"]
+    cpu_bound = rng["wall_s"] > 1.15 * s["range_floor_s"]
+    text = (f"- *Wall time* (reported): the range run takes {rng['wall_s'] / sgl['wall_s']:.2f}× the time of the "
+            f"{days} single runs ({sgl['wall_s'] / rng['wall_s']:.1f}× faster); the single runs took "
+            f"{sgl['wall_s'] / s['singles_floor_s']:.2f}× their rate floor (median "
+            f"{sorted(single_walls)[len(single_walls) // 2]:.1f} s a run against {s['singles_floor_s'] / days:.1f} s, "
+            "Dagster's run start included). ")
+    if cpu_bound:
+        text += (f"The range run is {rng['wall_s'] / s['range_floor_s']:.1f}× its own floor because at this time "
+                 f"scale it is bound by CPU, not by the rate limit: it moves {s['range_minimum']['runs']:,} runs, "
+                 "which the simulator generates on request (~85 µs each, over a minute of one core) while the "
+                 "client decodes, redacts, routes and stores them (~50 µs each) on the other core, on a machine "
+                 "other jobs were using too. The single runs move the same runs, spread over runs whose rate floor is "
+                 f"{s['singles_floor_s'] / s['range_floor_s']:.1f}× longer, each paying Dagster's run start and its "
+                 "share of the same CPU. In real time the rate floor (table) is far above that CPU time, so the range run "
+                 "would take about its floor and the wall-time ratio would approach the requests ratio.")
+    else:
+        text += "Both are rate-bound at this time scale, so the wall-time ratio follows the requests ratio."
+    return text
 
 
 def scenario2(results: dict[str, Any]) -> list[str]:
@@ -240,24 +273,7 @@ def scenario2(results: dict[str, Any]) -> list[str]:
         f"{what_if.get('range_minimum', 0):,} against {what_if.get('singles_minimum', 0):,} "
         f"({what_if.get('range_minimum', 0) / max(1, what_if.get('singles_minimum', 1)):.3f}), well under 1/10; "
         f"`PAGE_SIZE` in `hightouch/resources.py` is the one constant to change once a real workspace confirms it.")
-    cpu_bound = rng["wall_s"] > 1.15 * s["range_floor_s"]
-    text = (f"- *Wall time* (reported): the range run takes {rng['wall_s'] / sgl['wall_s']:.2f}× the time of the "
-            f"{days} single runs ({sgl['wall_s'] / rng['wall_s']:.1f}× faster); the single runs took "
-            f"{sgl['wall_s'] / s['singles_floor_s']:.2f}× their rate floor (median "
-            f"{sorted(single_walls)[len(single_walls) // 2]:.1f} s a run against {s['singles_floor_s'] / days:.1f} s, "
-            "Dagster's run start included). ")
-    if cpu_bound:
-        text += (f"The range run is {rng['wall_s'] / s['range_floor_s']:.1f}× its own floor because at this time "
-                 f"scale it is bound by CPU, not by the rate limit: it moves {s['range_minimum']['runs']:,} runs, "
-                 "which the simulator generates on request (~85 µs each, over a minute of one core) while the "
-                 "client decodes, redacts, routes and stores them (~50 µs each) on the other core, on a machine "
-                 "other jobs were using too. The single runs move the same runs, spread over runs whose rate floor is "
-                 f"{s['singles_floor_s'] / s['range_floor_s']:.1f}× longer, each paying Dagster's run start and its "
-                 "share of the same CPU. In real time the rate floor (table) is far above that CPU time, so the range run "
-                 "would take about its floor and the wall-time ratio would approach the requests ratio.")
-    else:
-        text += "Both are rate-bound at this time scale, so the wall-time ratio follows the requests ratio."
-    lines.append(text)
+    lines.append(_backfill_wall_text(s, single_walls))
     return [*lines, ""]
 
 
@@ -300,35 +316,43 @@ def scenario3(results: dict[str, Any]) -> list[str]:
         lines.append(f"| {label} | " + " | ".join(cells[key]) + " |")
     lines.append("")
     for flavour in ("standard", "edge"):
-        f = s.get(flavour, {})
-        if "ours" not in f:
-            continue
-        name = flavour.capitalize()
-        ours, naive = f["ours"], f.get("naive", {})
-        sv, m = ours["server"], f["minimum"]
-        reqs = sv["total_requests"]
-        span = sv.get("api_span_s") or float("nan")
-        lines.append(
-            f"- **{name}** — *API wall ≤ 1.05 × floor*: {_verdict(_goal(results, f's3.{flavour}.api_wall'))} "
-            f"({span:.1f} s against {f['floor_s']:.1f} s); *run wall ≤ 1.15 × floor*: "
-            f"{_verdict(_goal(results, f's3.{flavour}.wall'))}; *requests = minimum*: "
-            f"{_verdict(_goal(results, f's3.{flavour}.requests'), unit='')} ({reqs:,} against "
-            f"{m['minimum']:,}: {_parts(m['parts'])}); *0 429s*: "
-            f"{_verdict(_goal(results, f's3.{flavour}.429'), unit='')} ({sv['rate_limited']} of {reqs:,}).")
-        if naive:
-            nsv = naive.get("server", {})
-            if naive.get("completed"):
-                lines.append(f"  *At least as fast as naive*: {_verdict(_goal(results, f's3.{flavour}.naive'))}: "
-                             f"{ours['wall_s']:.1f} s against {naive['wall_s']:.1f} s.")
-            else:
-                lines.append(
-                    f"  *At least as fast as naive*: **met** — the naive client cannot finish: sequential requests "
-                    f"at {acct['latency_s'] * 1000:.0f} ms use the {acct['rate_limit'][0]}-request window within "
-                    f"~{acct['rate_limit'][0] * acct['latency_s']:.0f} s of the {acct['rate_limit'][1]:g} s "
-                    f"period, and three 0.25 s retries cannot outlast the rest of the window. It gave up after "
-                    f"{naive['wall_s']:.2f} s and {nsv.get('total_requests', 0):,} requests "
-                    f"({nsv.get('rate_limited', 0)} 429s), having read {_got(naive.get('got'))} ({naive.get('error')}).")
+        lines += _hevo_verdicts(results, s, flavour)
     return [*lines, ""]
+
+
+def _hevo_verdicts(results: dict[str, Any], s: dict[str, Any], flavour: str) -> list[str]:
+    """Scenario 3's verdicts for one flavour."""
+    acct = s["account"]
+    lines: list[str] = []
+    f = s.get(flavour, {})
+    if "ours" not in f:
+        return lines
+    name = flavour.capitalize()
+    ours, naive = f["ours"], f.get("naive", {})
+    sv, m = ours["server"], f["minimum"]
+    reqs = sv["total_requests"]
+    span = sv.get("api_span_s") or float("nan")
+    lines.append(
+        f"- **{name}** — *API wall ≤ 1.05 × floor*: {_verdict(_goal(results, f's3.{flavour}.api_wall'))} "
+        f"({span:.1f} s against {f['floor_s']:.1f} s); *run wall ≤ 1.15 × floor*: "
+        f"{_verdict(_goal(results, f's3.{flavour}.wall'))}; *requests = minimum*: "
+        f"{_verdict(_goal(results, f's3.{flavour}.requests'), unit='')} ({reqs:,} against "
+        f"{m['minimum']:,}: {_parts(m['parts'])}); *0 429s*: "
+        f"{_verdict(_goal(results, f's3.{flavour}.429'), unit='')} ({sv['rate_limited']} of {reqs:,}).")
+    if naive:
+        nsv = naive.get("server", {})
+        if naive.get("completed"):
+            lines.append(f"  *At least as fast as naive*: {_verdict(_goal(results, f's3.{flavour}.naive'))}: "
+                         f"{ours['wall_s']:.1f} s against {naive['wall_s']:.1f} s.")
+        else:
+            lines.append(
+                f"  *At least as fast as naive*: **met** — the naive client cannot finish: sequential requests "
+                f"at {acct['latency_s'] * 1000:.0f} ms use the {acct['rate_limit'][0]}-request window within "
+                f"~{acct['rate_limit'][0] * acct['latency_s']:.0f} s of the {acct['rate_limit'][1]:g} s "
+                f"period, and three 0.25 s retries cannot outlast the rest of the window. It gave up after "
+                f"{naive['wall_s']:.2f} s and {nsv.get('total_requests', 0):,} requests "
+                f"({nsv.get('rate_limited', 0)} 429s), having read {_got(naive.get('got'))} ({naive.get('error')}).")
+    return lines
 
 
 def scenario4(results: dict[str, Any]) -> list[str]:
@@ -378,6 +402,21 @@ def scenario4(results: dict[str, Any]) -> list[str]:
     return [*lines, ""]
 
 
+def _year_rows(scale: float) -> list[tuple[str, Any]]:
+    """Scenario 5's table: (row label, cell of one variant)."""
+    return [
+        ("Runs in the range", lambda v: f"{v['minimum']['runs']:,}"),
+        ("Requests (minimum)", lambda v: f"{v['ours']['server']['total_requests']:,} ({v['minimum']['minimum']:,})"),
+        ("429s", lambda v: str(v["ours"]["server"]["rate_limited"])),
+        ("API wall (floor)", lambda v: f"{v['ours']['server'].get('api_span_s') or 0:.1f} s ({v['floor_s']:.1f} s)"),
+        ("API wall / floor", lambda v: f"{(v['ours']['server'].get('api_span_s') or 0) / v['floor_s']:.3f}"),
+        (f"Floor in real time (×{scale:g})", lambda v: f"{v['floor_s'] * scale / 60:.1f} min"),
+        ("Run wall", lambda v: f"{v['ours']['wall_s']:.1f} s"),
+        ("Partitions written", lambda v: str(v["ours"]["runs"][0].get("partitions_materialised", "n/a"))),
+        ("Peak RSS", lambda v: _rss(v["ours"].get("peak_rss_bytes"))),
+    ]
+
+
 def scenario5(results: dict[str, Any]) -> list[str]:
     s = _get(results, "scenarios", "s5_hightouch_year", default={})
     title = "## 5. Hightouch: a year in one run"
@@ -407,18 +446,7 @@ def scenario5(results: dict[str, Any]) -> list[str]:
         f"| | {short['days']}-day range | {year['days']}-day range |",
         "|---|---|---|",
     ]
-    rows = [
-        ("Runs in the range", lambda v: f"{v['minimum']['runs']:,}"),
-        ("Requests (minimum)", lambda v: f"{v['ours']['server']['total_requests']:,} ({v['minimum']['minimum']:,})"),
-        ("429s", lambda v: str(v["ours"]["server"]["rate_limited"])),
-        ("API wall (floor)", lambda v: f"{v['ours']['server'].get('api_span_s') or 0:.1f} s ({v['floor_s']:.1f} s)"),
-        ("API wall / floor", lambda v: f"{(v['ours']['server'].get('api_span_s') or 0) / v['floor_s']:.3f}"),
-        (f"Floor in real time (×{scale:g})", lambda v: f"{v['floor_s'] * scale / 60:.1f} min"),
-        ("Run wall", lambda v: f"{v['ours']['wall_s']:.1f} s"),
-        ("Partitions written", lambda v: str(v["ours"]["runs"][0].get("partitions_materialised", "n/a"))),
-        ("Peak RSS", lambda v: _rss(v["ours"].get("peak_rss_bytes"))),
-    ]
-    for label, cell in rows:
+    for label, cell in _year_rows(scale):
         lines.append(f"| {label} | {cell(short)} | {cell(year)} |")
     yo, so = year["ours"], short["ours"]
     growth = (yo["peak_rss_bytes"] - so["peak_rss_bytes"]) / MB
