@@ -7,6 +7,7 @@ the landing directory never holds a partial file set with a manifest claiming it
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import shutil
@@ -82,6 +83,7 @@ class LocalLanding(Landing):
 
     def put(self, local_path: Path, key: str, sha256: str) -> None:
         target = self._path(key)
+        tmp_name = ""
         try:
             target.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp_name = tempfile.mkstemp(prefix=temp_name("tmp", ""), suffix=".part", dir=target.parent)
@@ -94,6 +96,9 @@ class LocalLanding(Landing):
                 raise LandingError(f"local landing {target}: checksum mismatch after copy")
             os.replace(tmp_name, target)
         except OSError as exc:
+            if tmp_name:  # a full disk or a failed rename: never leave the half-written copy behind
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp_name)
             raise LandingError(
                 f"local landing: cannot write {target} ({exc.strerror}); check {self.setting} "
                 f"and that the directory is writable"
