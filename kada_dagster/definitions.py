@@ -13,7 +13,11 @@ import dagster as dg
 
 import kada_dagster.defs
 from kada_dagster.core.assets import LANDING_KEY, STORAGE_KEY
-from kada_dagster.core.resources import IntermediateStorageResource, LandingResource, auto_push_from_env
+from kada_dagster.core.resources import (
+    IntermediateStorageResource,
+    auto_push_from_env,
+    landing_resource_from_env,
+)
 from kada_dagster.hevo.definitions import hevo_definitions
 from kada_dagster.hightouch.definitions import hightouch_definitions
 
@@ -23,5 +27,5 @@ defs = dg.Definitions.merge(
     hightouch_definitions(auto_push=auto_push),
     hevo_definitions(auto_push=auto_push),
     dg.load_defs(kada_dagster.defs, project_root=Path(__file__).resolve().parent.parent),
-    dg.Definitions(resources={STORAGE_KEY: IntermediateStorageResource(), LANDING_KEY: LandingResource()}),
+    dg.Definitions(resources={STORAGE_KEY: IntermediateStorageResource(), LANDING_KEY: landing_resource_from_env()}),
 )

@@ -550,7 +550,7 @@ def test_hevo_partition_lands_on_each_store(
     import dagster as dg
 
     from kada_dagster.core.assets import LANDING_KEY, STORAGE_KEY
-    from kada_dagster.core.resources import IntermediateStorageResource, LandingResource
+    from kada_dagster.core.resources import IntermediateStorageResource, landing_resource_from_env
     from kada_dagster.hevo.definitions import hevo_definitions
     from kada_dagster.hevo.resources import HevoResource
     from kada_sim.hevo import HevoSimConfig, HevoSimulator
@@ -575,10 +575,13 @@ def test_hevo_partition_lands_on_each_store(
     with sim.serve() as url:
         resource = HevoResource(base_url=url, api_key=sim.config.api_key, api_secret=sim.config.api_secret,
                                 backoff_base_seconds=0.01)
+        landing = landing_resource_from_env()  # as kada_dagster.definitions builds it: injected backend
+        assert type(landing).__name__ == ("S3LandingResource" if store == "s3" else "AzureLandingResource")
+        assert not [s for s in secrets if s in landing.model_dump_json()]  # config shows env var names only
         defs = dg.Definitions.merge(
             hevo_definitions(resource=resource),
             dg.Definitions(resources={STORAGE_KEY: IntermediateStorageResource(base_path=str(tmp_path)),
-                                      LANDING_KEY: LandingResource()}),
+                                      LANDING_KEY: landing}),
         )
         result = defs.resolve_job_def("hevo_daily").execute_in_process(
             partition_key=day, instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
@@ -625,3 +628,15 @@ def test_silent_store_times_out_and_retries_a_bounded_number_of_times(
             landing.put(staged, "lz/x/landing/f.csv", hashlib.sha256(b"a\n").hexdigest())
         elapsed = time.monotonic() - started
     assert 1.0 <= elapsed < 10, f"{elapsed:.1f}s"
+
+
+def test_an_azure_url_without_its_account_falls_back_and_the_landing_step_names_the_variable(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from kada_dagster.core.resources import LandingResource, landing_resource_from_env
+    from kada_dagster.core.settings import SettingsError
+
+    monkeypatch.setenv("KADA_LANDING_URL", "azure://landing/prefix")
+    resource = landing_resource_from_env()  # the code location still loads
+    assert type(resource) is LandingResource
+    with pytest.raises(SettingsError, match="set AZURE_STORAGE_ACCOUNT_URL"):
+        resource.get_landing("ignored")

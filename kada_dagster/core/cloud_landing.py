@@ -29,6 +29,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import dagster as dg
 from dagster_aws.s3 import S3Resource
 from dagster_azure.blob import (
     AzureBlobStorageAnonymousCredential,
@@ -39,6 +40,7 @@ from dagster_azure.blob import (
 from pydantic import Field
 
 from kada_dagster.core.landing import Landing, LandingError
+from kada_dagster.core.resources import LandingResource
 from kada_dagster.core.settings import SettingsError
 
 # Bounds on the SDKs' own retries: enough for a throttled or restarting store, and a store that cannot
@@ -301,6 +303,11 @@ class LandingBlobResource(AzureBlobStorageResource):
             "read_timeout": self.read_timeout,
         }
 
+    def _raw_credential(self) -> Any:
+        """A SAS token as KADA Support gives it (with or without the leading `?`, or a whole SAS URL)."""
+        raw = super()._raw_credential()
+        return _sas_from(raw) if self.credential.credential_type == "sas" and isinstance(raw, str) else raw
+
     @contextmanager
     def get_client(self) -> Any:
         from azure.storage.blob import BlobServiceClient
@@ -507,3 +514,58 @@ class AzureBlobLanding(Landing):
             raise self._fail("access check of", prefix, exc) from None
 
 
+
+
+# --------------------------------------------------------------------------------------------
+# The landing resources: the backends injected as Dagster resources
+# --------------------------------------------------------------------------------------------
+
+
+class S3LandingResource(LandingResource):
+    """Landing on S3 through dagster-aws's S3Resource; credentials come from the AWS chain at run time."""
+
+    s3: LandingS3Resource
+
+    def get_landing(self, settings_url: str) -> Landing:
+        return S3Landing(self.url or settings_url, s3_resource=self.s3)
+
+
+class AzureLandingResource(LandingResource):
+    """Landing on Azure Blob through dagster-azure's resource; the SAS token or key is an EnvVar, read when
+    a run starts, so the UI shows its variable's name only."""
+
+    blob: LandingBlobResource
+    credential_setting: str = "AZURE_STORAGE_SAS_TOKEN"
+
+    def get_landing(self, settings_url: str) -> Landing:
+        landing = AzureBlobLanding(self.url or settings_url, blob_resource=self.blob)
+        landing.credential_setting = self.credential_setting
+        return landing
+
+
+def s3_landing_resource(url: str, auto_push: bool) -> S3LandingResource:
+    return S3LandingResource(url=url, auto_push=auto_push, s3=LandingS3Resource(
+        region_name=_env("AWS_REGION", "AWS_DEFAULT_REGION"),
+        endpoint_url=_env("AWS_ENDPOINT_URL_S3", "AWS_ENDPOINT_URL"),
+        profile_name=_env("AWS_PROFILE"),
+    ))
+
+
+def azure_landing_resource(url: str, auto_push: bool) -> AzureLandingResource | None:
+    """None when the environment does not say how to reach the account yet (the landing step then names
+    the missing variable when it runs, instead of the code location failing to load)."""
+    account = _env("AZURE_STORAGE_ACCOUNT_URL")
+    if not account or "://" not in account:
+        return None
+    credential: Any
+    if _env("AZURE_STORAGE_SAS_TOKEN"):
+        credential, setting = AzureBlobStorageSASTokenCredential(token=dg.EnvVar("AZURE_STORAGE_SAS_TOKEN")), \
+            "AZURE_STORAGE_SAS_TOKEN"
+    elif _env("AZURE_STORAGE_KEY"):
+        credential, setting = AzureBlobStorageKeyCredential(key=dg.EnvVar("AZURE_STORAGE_KEY")), "AZURE_STORAGE_KEY"
+    elif "?" in account:
+        credential, setting = AzureBlobStorageAnonymousCredential(), "AZURE_STORAGE_ACCOUNT_URL (its SAS)"
+    else:
+        return None
+    blob = LandingBlobResource(account_url=dg.EnvVar("AZURE_STORAGE_ACCOUNT_URL"), credential=credential)
+    return AzureLandingResource(url=url, auto_push=auto_push, blob=blob, credential_setting=setting)

@@ -8,6 +8,7 @@ unsupported URL.
 from __future__ import annotations
 
 import importlib
+from typing import Any
 
 from kada_dagster.core.landing import Landing, LocalLanding
 from kada_dagster.core.settings import SettingsError, redact_url
@@ -27,9 +28,14 @@ def landing_from_url(url: str) -> Landing:
     if scheme not in _PACKAGES:
         raise SettingsError(f"KADA_LANDING_URL={redact_url(url)}: unsupported scheme '{scheme}' "
                             "(use a local path, file://, s3://bucket/prefix or azure://container/prefix)")
+    cloud_landing = cloud_backends(url, scheme)
+    return cloud_landing.S3Landing(url) if scheme == "s3" else cloud_landing.AzureBlobLanding(url)
+
+
+def cloud_backends(url: str, scheme: str) -> Any:
+    """The cloud landing module, or a SettingsError saying which package is missing."""
     try:
-        cloud_landing = importlib.import_module("kada_dagster.core.cloud_landing")
+        return importlib.import_module("kada_dagster.core.cloud_landing")
     except ImportError as exc:
         raise SettingsError(f"KADA_LANDING_URL={redact_url(url)} needs {_PACKAGES[scheme]}, which could not be "
                             f"imported ({exc}); install the project's dependencies (make install)") from None
-    return cloud_landing.S3Landing(url) if scheme == "s3" else cloud_landing.AzureBlobLanding(url)

@@ -16,7 +16,7 @@ from pydantic import Field
 
 from kada_dagster.core.http import HttpClient, RetryPolicy, as_logger, make_rate_limiter
 from kada_dagster.core.landing import Landing
-from kada_dagster.core.landing_url import landing_from_url
+from kada_dagster.core.landing_url import cloud_backends, landing_from_url
 from kada_dagster.core.settings import CollectorSettings, SourceProfile, _as_bool, resolve_settings
 from kada_dagster.core.source import VendorClient
 from kada_dagster.core.storage import IntermediateStore
@@ -131,3 +131,19 @@ class LandingResource(dg.ConfigurableResource):
 
     def get_landing(self, settings_url: str) -> Landing:
         return landing_from_url(self.url or settings_url)
+
+
+def landing_resource_from_env(url: str | None = None) -> LandingResource:
+    """The deployment's landing resource, chosen from KADA_LANDING_URL when definitions are built: the
+    dagster-aws or dagster-azure resource injected for a cloud URL, local otherwise (without a URL the
+    instance's KADA JSON `output_path`, else ./landing, is used at run time)."""
+    url = url or os.environ.get("KADA_LANDING_URL", "").strip() or None
+    auto_push = auto_push_from_env()
+    scheme = url.split("://", 1)[0].lower() if url and "://" in url else None
+    if scheme == "s3":
+        return cloud_backends(url or "", scheme).s3_landing_resource(url, auto_push)
+    if scheme == "azure":
+        injected = cloud_backends(url or "", scheme).azure_landing_resource(url, auto_push)
+        if injected is not None:
+            return injected
+    return LandingResource(url=url, auto_push=auto_push)
