@@ -376,3 +376,26 @@ def azurite_blob() -> Iterator[dict[str, str]]:
         if proc is not None:
             stop_process(proc)
         shutil.rmtree(location, ignore_errors=True)
+
+
+# --------------------------------------------------------------------------------------------
+# A production-shaped deployment: dagster-daemon + dagster-webserver on PostgreSQL
+# --------------------------------------------------------------------------------------------
+
+DEPLOY_INSTANCES = ["ht_pooled", "ht_unpooled", "hightouch_pg"]
+"""Collector instances of the deployment: the pool test's instance and its control (pool raised), and
+the PostgreSQL backfill test's instance; each has its own rate-limited simulator and API pool."""
+
+
+@pytest.fixture(scope="session")
+def dagster_deployment(postgres_url: str) -> Iterator[Any]:
+    """``daemon_helpers.Deployment``: dagster-daemon and dagster-webserver (real subprocesses, loopback)
+    on the shipped deploy/dagster.postgres.yaml with a fresh database of the ``postgres_url`` server."""
+    from kada_dagster_tests.daemon_helpers import run_deployment
+
+    base = Path(tempfile.mkdtemp(prefix="kada-deploy-"))
+    try:
+        with run_deployment(postgres_url, base, DEPLOY_INSTANCES, free_port) as deployment:
+            yield deployment
+    finally:
+        shutil.rmtree(base, ignore_errors=True)
