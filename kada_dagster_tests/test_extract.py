@@ -17,6 +17,7 @@ from kada_dagster.core.checks import contract_check, linkage_endpoints_check
 from kada_dagster.core.extract.masking import mask_sql, mask_text
 from kada_dagster.core.extract.redaction import REDACTED, is_secret_key, redact
 from kada_dagster.core.extract.references import (
+    WarehouseLocation,
     fold_identifier,
     resolve_reference,
     split_table_name,
@@ -85,11 +86,11 @@ def test_redact_is_deep_and_leaves_structure() -> None:
 
 def test_references_mapping_snowflake_and_unmapped() -> None:
     mapping = {"Prod PG": {"host": "k-pg.internal", "database": "app"}}
-    mapped = resolve_reference("Prod PG", "postgres", {"host": "pg.aws", "database": "x"}, mapping)
+    mapped = resolve_reference("Prod PG", "postgres", WarehouseLocation(host="pg.aws", database="x"), mapping)
     assert (mapped.host, mapped.database, mapped.mapped) == ("k-pg.internal", "app", True)
-    snow = resolve_reference("SF", "snowflake", {"account": "AB12345", "database": "PROD"}, mapping)
+    snow = resolve_reference("SF", "snowflake", WarehouseLocation(account="AB12345", database="PROD"), mapping)
     assert (snow.host, snow.database, snow.mapped) == ("ab12345.snowflakecomputing.com", "PROD", True)
-    guess = resolve_reference("Other", "postgres", {"host": "pg.aws", "database": "x"}, mapping)
+    guess = resolve_reference("Other", "postgres", WarehouseLocation(host="pg.aws", database="x"), mapping)
     assert (guess.host, guess.database, guess.mapped) == ("pg.aws", "x", False)
 
 
@@ -112,7 +113,7 @@ def test_identifiers_are_spelled_as_the_warehouse_stores_them() -> None:
     assert {(t.schema, t.name) for t in tables_in_sql(sql, "postgres", "db", "Public")} == {
         ("MixedCase", "Tbl"), ("raw", "orders"), ("public", "lower_q")}
     assert tuple(vars(split_table_name('"Sales"."Orders"', "db", "s", "snowflake")).values()) == ("DB", "Sales", "Orders")
-    ref = resolve_reference("SF", "snowflake", {"account": "ab1", "database": "prod", "schema": "raw"}, {})
+    ref = resolve_reference("SF", "snowflake", WarehouseLocation(account="ab1", database="prod", schema="raw"), {})
     assert (ref.database, ref.schema) == ("PROD", "RAW")
 
 

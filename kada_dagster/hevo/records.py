@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from kada_dagster.core.extract.references import WarehouseLocation, config_text
 from kada_dagster.core.problems import ProblemLog
 from kada_dagster.core.records import as_dict, norm_id, require_id
 from kada_dagster.core.timeutil import parse_ts
@@ -115,6 +116,24 @@ class Connector:
     def display_name(self) -> str | None:
         value = self.raw.get("display_name")  # 3P (hevo-api §3a: source.display_name)
         return value if isinstance(value, str) and value else None
+
+    @property
+    def location(self) -> WarehouseLocation:
+        """Where the connector's warehouse is, as far as its `config` says (a best guess, unmapped)."""
+        config = self.config
+        return WarehouseLocation(
+            # 3P (§3a: a live us2 export script reads destination.config.db_host/db_name/schema_name);
+            # `host`/`database`/`schema`: Edge destination fixture and source configs (UNCONFIRMED).
+            # BigQuery: config.project_id / dataset_name (3P, §3d): the project is its address (host and
+            # database, as a best guess K may not resolve); `dataset` on Edge is UNCONFIRMED.
+            host=config_text(config, "db_host", "host", "project_id"),
+            database=config_text(config, "db_name", "database_name", "database", "project_id"),
+            schema=config_text(config, "schema_name", "schema", "dataset_name", "dataset"),
+            # Snowflake: account_name + region (OFFICIAL excerpt for region; account_name 3P, §3d); Edge
+            # config.account (UNCONFIRMED fixture) or account_url (3P sf_rotation client, §4).
+            account=config_text(config, "account_name", "account", "account_url"),
+            region=config_text(config, "region"),
+        )
 
 
 def parse_connector(value: Any, where: str, problems: ProblemLog) -> Connector:

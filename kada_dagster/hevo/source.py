@@ -436,7 +436,7 @@ class _HevoTables(ExtractTables):
         mapping = self.settings.mapping
         candidates = [n for n in (connector.name, connector.display_name, *names) if n]
         key = next((n for n in candidates if n in mapping), candidates[0] if candidates else None)
-        reference = resolve_reference(key, connector.type, connector.config, mapping)
+        reference = resolve_reference(key, connector.type, connector.location, mapping)
         if reference.host:
             return reference
         url = next((str(v) for k, v in connector.config.items() if k.lower().endswith("url") and isinstance(v, str)

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from kada_dagster.core.extract.references import WarehouseLocation, config_text
 from kada_dagster.core.problems import ProblemLog
 from kada_dagster.core.records import as_dict, as_str, norm_id, require_id
 from kada_dagster.core.timeutil import parse_ts
@@ -50,9 +51,23 @@ class HtObject:
 @dataclass
 class HtSource(HtObject):
     type: str | None = None  # OFFICIAL: type* (snowflake, postgres, bigquery, ...): the SQL platform
-    # OFFICIAL: configuration* free-form ("Consumers should NOT make assumptions"); read only by
-    # core resolve_reference, as contract §5 allows for sources (unmapped = best guess, mapped=false).
+    # OFFICIAL: configuration* free-form ("Consumers should NOT make assumptions"); read only for the
+    # source's location below, as contract §5 allows for sources (unmapped = best guess, mapped=false).
     configuration: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    @property
+    def location(self) -> WarehouseLocation:
+        """Where the source's warehouse is, as far as its configuration says (a best guess, unmapped)."""
+        config = self.configuration
+        return WarehouseLocation(
+            # OFFICIAL: SPEC26 postgres example `host`, `database`; 3P: DH reads configuration.database /
+            # .schema. BigQuery `project` / `dataset` (UNCONFIRMED keys): the project is its address.
+            host=config_text(config, "host", "project"),
+            database=config_text(config, "database", "project"),
+            schema=config_text(config, "schema", "dataset"),
+            account=config_text(config, "account"),  # UNCONFIRMED: Snowflake account key; absent = no host
+            region=config_text(config, "region"),  # UNCONFIRMED
+        )
 
 
 @dataclass

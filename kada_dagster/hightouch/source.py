@@ -33,6 +33,7 @@ from kada_dagster.core.extract.references import (
     Reference,
     SqlParseError,
     TableName,
+    WarehouseLocation,
     fold_identifier,
     resolve_reference,
     split_table_name,
@@ -222,7 +223,7 @@ class _HightouchTables(ExtractTables):
         super().__init__(ctx, SOURCE_TYPE)
         self.sources, self.destinations, self.models, self.syncs = sources, destinations, models, syncs
         self.references: dict[str, Reference] = {
-            s.id: resolve_reference(s.name, s.type, s.configuration, self.settings.mapping) for s in sources.values()
+            s.id: resolve_reference(s.name, s.type, s.location, self.settings.mapping) for s in sources.values()
         }
         names: dict[str, int] = {}
         for d in destinations.values():
@@ -412,7 +413,7 @@ class _HightouchTables(ExtractTables):
                                  f"{self._destination_name_count[name]} destinations; not applied")
             entry = None
         if entry is not None:
-            reference = resolve_reference(name, destination.type, {}, self.settings.mapping)
+            reference = resolve_reference(name, destination.type, WarehouseLocation(), self.settings.mapping)
         else:
             self.problems.record("hightouch.unresolved.destination_unmapped",
                                  f"destination {destination.id} ({destination.type}) has no mapping entry; its "

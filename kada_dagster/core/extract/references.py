@@ -17,12 +17,29 @@ from sqlglot.errors import SqlglotError
 
 from kada_dagster.core.extract.masking import dialect_for
 
-_HOST_KEYS = ("host", "hostname", "server", "db_host", "dbHost", "endpoint", "address")
-_DATABASE_KEYS = ("database", "db_name", "dbName", "dbname", "database_name", "databaseName", "catalog")
-_SCHEMA_KEYS = ("schema", "schema_name", "schemaName", "dataset", "dataset_name", "datasetName", "defaultSchema")
-_ACCOUNT_KEYS = ("account", "account_name", "accountName", "account_identifier", "accountIdentifier",
-                 "account_url", "accountUrl")
-_PROJECT_KEYS = ("project", "project_id", "projectId")
+
+@dataclass(frozen=True)
+class WarehouseLocation:
+    """What a tool's configuration says about where one of its data sources lives.
+
+    Each vendor reads its own configuration keys (with their evidence) into this; core never guesses
+    at a vendor's keys.
+    """
+
+    host: str = ""
+    database: str = ""
+    schema: str = ""
+    account: str = ""  # Snowflake: account identifier, or the account URL
+    region: str = ""  # Snowflake: region, when the account identifier does not carry it
+
+
+def config_text(config: Mapping[str, Any], *keys: str) -> str:
+    """The first of `keys` that holds a non-empty string or number in a configuration blob."""
+    for key in keys:
+        value = config.get(key)
+        if isinstance(value, (str, int)) and not isinstance(value, bool) and str(value).strip():
+            return str(value).strip()
+    return ""
 
 
 @dataclass(frozen=True)
@@ -44,60 +61,46 @@ class TableName:
     name: str
 
 
-def _first(config: Mapping[str, Any], keys: tuple[str, ...]) -> str:
-    for key in keys:
-        value = config.get(key)
-        if isinstance(value, (str, int)) and str(value).strip():
-            return str(value).strip()
-    return ""
-
-
 def is_snowflake(source_type: str | None) -> bool:
     return bool(source_type) and "snowflake" in str(source_type).lower()
 
 
-def snowflake_host(config: Mapping[str, Any]) -> str:
-    """`<account>[.<region>].snowflakecomputing.com` from whatever account fields the tool gives."""
-    host = _first(config, _HOST_KEYS)
+def snowflake_host(location: WarehouseLocation) -> str:
+    """`<account>[.<region>].snowflakecomputing.com` from the host, the account (or its URL) and region."""
+    host = location.host.split("://")[-1].strip("/")
     if host.endswith("snowflakecomputing.com"):
-        return host.split("://")[-1].strip("/")
-    account = _first(config, _ACCOUNT_KEYS).split("://")[-1].strip("/")
+        return host
+    account = location.account.split("://")[-1].strip("/")
     if account.endswith("snowflakecomputing.com"):
         return account
     if not account:
         return ""
-    region = _first(config, ("region", "account_region"))
-    if region and "." not in account:
-        account = f"{account}.{region}"
+    if location.region and "." not in account:
+        account = f"{account}.{location.region}"
     return f"{account.lower()}.snowflakecomputing.com"
 
 
 def resolve_reference(
     name: str | None,
     source_type: str | None,
-    config: Mapping[str, Any] | None,
+    location: WarehouseLocation,
     mapping: Mapping[str, Mapping[str, str]],
 ) -> Reference:
-    """The K reference of a data source named `name` of type `source_type`."""
-    config = config if isinstance(config, Mapping) else {}
-    schema = fold_identifier(_first(config, _SCHEMA_KEYS), source_type)
+    """The K reference of a data source named `name` of type `source_type` (contract section 5)."""
+    schema = fold_identifier(location.schema, source_type)
     entry = mapping.get(name or "") if name else None
     if entry is not None:
         return Reference(
             host=entry.get("host", ""),
-            database=fold_identifier(entry.get("database", "") or _first(config, _DATABASE_KEYS), source_type),
+            database=fold_identifier(entry.get("database", "") or location.database, source_type),
             schema=fold_identifier(entry.get("schema", ""), source_type) or schema,
             mapped=True,
         )
-    database = fold_identifier(_first(config, _DATABASE_KEYS), source_type)
+    database = fold_identifier(location.database, source_type)
     if is_snowflake(source_type):
-        host = snowflake_host(config)
+        host = snowflake_host(location)
         return Reference(host=host, database=database, schema=schema, mapped=bool(host and database))
-    host = _first(config, _HOST_KEYS)
-    if not host and _first(config, _PROJECT_KEYS):  # BigQuery-like: the project is the address
-        host = _first(config, _PROJECT_KEYS)
-        database = database or host
-    return Reference(host=host, database=database, schema=schema, mapped=False)
+    return Reference(host=location.host, database=database, schema=schema, mapped=False)
 
 
 # Contract v2, section 3: warehouse identifiers are written as the warehouse stores them. Unquoted
