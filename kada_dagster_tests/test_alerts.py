@@ -55,16 +55,22 @@ def _failed_run(tmp_path: Path) -> tuple[dg.Definitions, dg.DagsterInstance, dg.
     return defs, instance, run
 
 
-def test_a_failed_run_is_posted_with_instance_partition_step_and_error(
-        tmp_path: Path, receiver: dict[str, Any], monkeypatch: pytest.MonkeyPatch,
-        capfd: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setenv("KADA_ALERT_WEBHOOK_URL", receiver["url"])
+def _failure_sensor_and_context(tmp_path: Path) -> tuple[Any, dg.RunFailureSensorContext]:
+    """The instance's run-failure sensor and the context the daemon would give it for the failed run."""
     defs, instance, run = _failed_run(tmp_path)
     failure = next(e.dagster_event for e in instance.all_logs(run.run_id)
                    if e.dagster_event and e.dagster_event.event_type == dg.DagsterEventType.RUN_FAILURE)
     sensor = defs.resolve_sensor_def("hightouch_run_failure_sensor")
     context = dg.build_run_status_sensor_context(sensor_name=sensor.name, dagster_event=failure,
                                                  dagster_instance=instance, dagster_run=run).for_run_failure()
+    return sensor, context
+
+
+def test_a_failed_run_is_posted_with_instance_partition_step_and_error(
+        tmp_path: Path, receiver: dict[str, Any], monkeypatch: pytest.MonkeyPatch,
+        capfd: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.setenv("KADA_ALERT_WEBHOOK_URL", receiver["url"])
+    sensor, context = _failure_sensor_and_context(tmp_path)
     capfd.readouterr()
     sensor(context)
     logs = capfd.readouterr().err
@@ -77,19 +83,14 @@ def test_a_failed_run_is_posted_with_instance_partition_step_and_error(
     assert not post["error"].startswith("dagster.")  # the message, not a class path
     assert post["text"].startswith("kada_dagster: hightouch failed for 2026-11-22 in hightouch__raw: ")
     logged = [line for line in logs.splitlines() if "kada_dagster run failure {" in line]
-    assert len(logged) == 1 and json.loads(logged[0].split("kada_dagster run failure ", 1)[1])["run_id"] == run.run_id
+    assert len(logged) == 1 and json.loads(logged[0].split("kada_dagster run failure ", 1)[1])["run_id"] == context.dagster_run.run_id
     assert receiver["url"] not in logs and "hook-secret-part" not in logs
 
 
 def test_without_a_webhook_the_failure_is_still_logged(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
                                                        capfd: pytest.CaptureFixture[str]) -> None:
     monkeypatch.delenv("KADA_ALERT_WEBHOOK_URL", raising=False)
-    defs, instance, run = _failed_run(tmp_path)
-    failure = next(e.dagster_event for e in instance.all_logs(run.run_id)
-                   if e.dagster_event and e.dagster_event.event_type == dg.DagsterEventType.RUN_FAILURE)
-    sensor = defs.resolve_sensor_def("hightouch_run_failure_sensor")
-    context = dg.build_run_status_sensor_context(sensor_name=sensor.name, dagster_event=failure,
-                                                 dagster_instance=instance, dagster_run=run).for_run_failure()
+    sensor, context = _failure_sensor_and_context(tmp_path)
     capfd.readouterr()
     sensor(context)
     logged = [line for line in capfd.readouterr().err.splitlines() if "kada_dagster run failure {" in line]
