@@ -333,21 +333,25 @@ class _EdgeFetch(_Fetch):
 
         The order of /jobs is not documented, so paging stops early only when the data proves it: at least
         ORDER_PROOF_JOBS jobs seen so far, across pages, all in non-increasing `created_ts` order (a shuffled
-        list does that by chance once in 10! ≈ 3.6 million), and the last one started before the range.
-        Any job out of order (or without a start) means every page is read."""
+        list does that by chance once in 10! ≈ 3.6 million), and a whole page started before the range (a
+        nearly sorted list costs a page more, never a job). Any job out of order (or without a start)
+        means every page is read."""
         routed = 0
         ordered, previous, seen = True, None, 0
         try:
             for page in self.client.iter_job_pages(pipeline_id, self.problems):
                 records: list[tuple[Mapping[str, Any], datetime | None]] = []
+                page_before_range = bool(page)
                 for job in page:
                     seen += 1
                     if job.created_at is None or (previous is not None and job.created_at > previous):
                         ordered = False
                     previous = job.created_at if job.created_at is not None else previous
+                    page_before_range = page_before_range and job.created_at is not None \
+                        and job.created_at < self.ctx.start
                     records.append((_stored(job, **{PIPELINE_KEY: pipeline_id}), job.created_at))
                 routed += self.events.add_many("jobs", records)
-                if ordered and seen >= ORDER_PROOF_JOBS and previous is not None and previous < self.ctx.start:
+                if ordered and seen >= ORDER_PROOF_JOBS and page_before_range:
                     break
         except NotFoundError:
             self.problems.record("hevo.not_found", f"jobs of pipeline {pipeline_id} answered 404; skipped")
