@@ -165,7 +165,7 @@ def iter_rows(table: pa.Table, batch_rows: int = 10_000) -> Iterator[dict[str, A
 # What each column means (contract section 3), shown in the Dagster UI from definition time.
 COLUMN_DESCRIPTIONS: dict[str, dict[str, str]] = {
     "metadata": {
-        "object_id": "Stable id within the instance: <source_type>:<object_type>:<native id>.",
+        "object_id": "Stable id within the instance: `<source_type>:<object_type>:<native id>`.",
         "object_type": "The tool's kind of object (workspace, source, model, destination, sync, pipeline, ...).",
         "name": "The object's name as the tool shows it.",
         "qualified_name": "A fuller name where the tool has one (slug, db.schema.table, source -> destination).",
@@ -199,7 +199,7 @@ COLUMN_DESCRIPTIONS: dict[str, dict[str, str]] = {
         "mapped": "true when host and database came from mapping or were derived (Snowflake), false for a guess.",
     },
     "events": {
-        "event_id": "Unique within the instance, e.g. hightouch:sync_run:<sync id>:<run id>.",
+        "event_id": "Unique within the instance, e.g. `hightouch:sync_run:<sync id>:<run id>`.",
         "object_id": "The object that ran (metadata object_id).",
         "event_type": "What kind of run (sync_run, pipeline_job, object_last_run, ...).",
         "status": "SUCCESS, WARNING, FAILED, RUNNING, QUEUED, CANCELLED, SKIPPED or UNKNOWN (outcome not reported).",
@@ -216,7 +216,7 @@ COLUMN_DESCRIPTIONS: dict[str, dict[str, str]] = {
         "properties": "Other run fields as compact JSON.",
     },
     "databaselog": {
-        "log_id": "Unique within the instance, e.g. hightouch:model_query:<model id>.",
+        "log_id": "Unique within the instance, e.g. `hightouch:model_query:<model id>`.",
         "object_id": "The object whose SQL this is.",
         "host": "K reference host of the warehouse the SQL runs against.",
         "database": "Database the SQL runs in, as the warehouse stores it.",
