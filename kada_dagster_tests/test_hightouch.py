@@ -74,7 +74,7 @@ def test_single_partition_lands_the_contract_file_set(landed: dict[str, Any]) ->
     checks = {(c.asset_key.to_user_string(), c.check_name): c.passed
               for c in landed["result"].get_asset_check_evaluations()}
     assert all(v for k, v in checks.items() if k[1] != "unmapped_sources"), checks
-    assert len(checks) == 6
+    assert len(checks) == 7  # the 6 contract checks + landing:landed_by_deadline (core.freshness)
 
 
 def test_events_are_exactly_the_runs_that_started_in_the_window(sim: HightouchSimulator, landed: dict[str, Any]) -> None:

@@ -1,9 +1,11 @@
 """`make demo`: the main job end to end on the embedded default, against the simulated APIs.
 
 Starts the simulated Hightouch API (and the Hevo one when the Hevo collector is present) on loopback,
-runs `dagster asset materialize -m kada_dagster.definitions --select 'group:<source>'` for the latest
-complete UTC day with a persistent SQLite instance under ./dagster_home (so `make dev` shows the runs),
-and prints where the K extract files landed and their row counts.
+runs each instance's named daily job, the one its schedule runs
+(`dagster job execute -m kada_dagster.definitions -j <instance>_daily` for the latest complete UTC day,
+tagged with the partition as a schedule tick is), with a persistent SQLite instance under ./dagster_home
+(so `make dev` shows the runs under the job's name), and prints where the K extract files landed and
+their row counts.
 """
 
 from __future__ import annotations
@@ -77,8 +79,8 @@ def main() -> int:
         instances = ["hightouch"] + (["hevo"] if "HEVO_API_BASE_URL" in env else [])
         dagster = str(Path(sys.executable).with_name("dagster"))
         for instance in instances:
-            command = [dagster, "asset", "materialize", "-m", "kada_dagster.definitions",
-                       "--select", f"group:{instance}", "--partition", partition]
+            command = [dagster, "job", "execute", "-m", "kada_dagster.definitions", "-j", f"{instance}_daily",
+                       "--tags", json.dumps({"dagster/partition": partition})]
             print("$ " + " ".join(command[1:]))
             result = subprocess.run(command, env=env, capture_output=True, text=True)
             if result.returncode != 0:

@@ -19,6 +19,7 @@ from typing import Any
 
 import dagster as dg
 
+from kada_dagster.core.freshness import freshness_definitions
 from kada_dagster.core.http import ApiError
 from kada_dagster.core.landing import LandingError
 from kada_dagster.core.layers import build_tables, fetch_raw, land_partitions
@@ -260,4 +261,6 @@ class CollectorAssets:
         sensors = [run_failure_sensor(self.keys, op_names), late_runs_sensor(self.keys, self.partitions_def, selection)]
         if self.auto_push:
             sensors.append(landing_catchup_sensor(self.keys))
-        return dg.Definitions(assets=assets, jobs=[job], schedules=[schedule], sensors=sensors, resources=resources)
+        return dg.Definitions.merge(
+            dg.Definitions(assets=assets, jobs=[job], schedules=[schedule], sensors=sensors, resources=resources),
+            freshness_definitions(self.instance, self.landing_key, self.partitions_def))
