@@ -36,7 +36,7 @@ from kada_dagster.core.source import (
     PartitionWindow,
     RawPartition,
 )
-from kada_dagster.core.storage import IntermediateStore
+from kada_dagster.core.storage import IntermediateStore, remove_stale_temps, temp_name
 from kada_dagster.core.timeutil import utcnow
 from kada_dagster.core.ui import TableSummary, unresolved_counts
 
@@ -178,6 +178,11 @@ def land_partitions(source_type: str, store: IntermediateStore, landing: Landing
                     log: logging.Logger) -> LandingOutcome:
     """Re-checks each partition's stored tables, then lands its file set (manifest last, all or nothing)."""
     landing.check_access(settings.landing_path)
+    # Sets are staged in intermediate storage under temporary names, so what a killed run leaves there is
+    # cleaned by the next one (a system temp folder would keep it).
+    staging = store.base / instance / "staging"
+    staging.mkdir(parents=True, exist_ok=True)
+    remove_stale_temps(staging)
     landed: dict[str, list[dict[str, Any]]] = {}
     rows_by_kind: Counter[str] = Counter()
     for window in windows:
@@ -190,7 +195,7 @@ def land_partitions(source_type: str, store: IntermediateStore, landing: Landing
         if broken:
             raise ContractBreach(f"{instance} partition {window.key} breaks the K extract contract and was not "
                                  f"landed: {broken}")
-        with tempfile.TemporaryDirectory(prefix=f"kada-{instance}-{window.key}-") as tmp:
+        with tempfile.TemporaryDirectory(dir=staging, prefix=temp_name("tmp", f"{window.key}-")) as tmp:
             staged = stage_file_set(tables, Path(tmp), instance=instance, source_type=source_type,
                                     window_start=window.start, window_end=window.end, extracted_at=utcnow(),
                                     mask=settings.mask, compress=settings.compress, producer=producer())

@@ -43,7 +43,7 @@ from kada_dagster.core.extract.references import (
 )
 from kada_dagster.core.extract.rows import Endpoint, as_int, databaselog_row, event_row, metadata_row
 from kada_dagster.core.extract.tables import ExtractTables
-from kada_dagster.core.http import NotFoundError
+from kada_dagster.core.http import ClientError, NotFoundError
 from kada_dagster.core.problems import ProblemLog
 from kada_dagster.core.records import norm_id
 from kada_dagster.core.timeutil import iso, parse_ts
@@ -169,11 +169,18 @@ class _Fetch(ABC):
         return self.client.http.map_concurrent(lambda task: task(), list(tasks))
 
     def gone(self, what: str, call: Callable[[], T], default: T) -> T:
-        """A call on an object that disappeared between the list and the call (404): counted, skipped."""
+        """A call on one object that cannot be answered: it disappeared between the list and the call (404),
+        or its name makes the URL too long for the server (414). Counted and skipped; the rest goes on."""
         try:
             return call()
         except NotFoundError:
             self.problems.record("hevo.not_found", f"{what} answered 404 (deleted meanwhile?); skipped")
+            return default
+        except ClientError as exc:
+            if exc.status != 414:
+                raise
+            self.problems.record("hevo.unresolved.url_too_long", f"{what}: its name makes the URL too long "
+                                                                  "for the server (HTTP 414); skipped")
             return default
 
     def complete_pipelines(self, pipelines: list[HevoPipeline]) -> list[HevoPipeline]:

@@ -24,7 +24,6 @@ class HightouchPaginator:
     """One list call's paging state (implements `kada_dagster.core.http.Paginator`); use a fresh one per list."""
 
     limit: int = 100
-    repeated_page: bool = False  # set (then an ApiError raised) when a page only repeated items
     _seen: set[str] = field(default_factory=set, repr=False)
     _path: str = field(default="", repr=False)
 
@@ -43,7 +42,6 @@ class HightouchPaginator:
             return None
         ids = {norm_id(item.get("id")) for item in items if isinstance(item, Mapping)} - {None}
         if ids and ids <= self._seen:
-            self.repeated_page = True
             raise ApiError(
                 f"Hightouch API GET {self._path}: the page at offset {params.get('offset', 0)} only repeated "
                 f"ids already read (hasMore={body.get('hasMore') if isinstance(body, Mapping) else None}): the "

@@ -76,12 +76,7 @@ class HightouchClient:
 
     def list_raw(self, path: str, problems: ProblemLog | None = None, params: dict[str, Any] | None = None) -> list[Any]:
         """Every item of a list endpoint. `orderBy=id` (OFFICIAL enum value, PH pins it) keeps offsets stable."""
-        paginator = HightouchPaginator(PAGE_SIZE)
-        items = self.http.get_all(path, paginator, {"orderBy": "id", **(params or {})})
-        if paginator.repeated_page and problems is not None:
-            problems.record("hightouch.paging.repeated_page",
-                            f"GET {path}: a page only repeated items already read; stopped there")
-        return items
+        return self.http.get_all(path, HightouchPaginator(PAGE_SIZE), {"orderBy": "id", **(params or {})})
 
     def _records(self, path: str, parse: Callable[[Any, ProblemLog], R | None],
                  problems: ProblemLog | None) -> list[R]:
