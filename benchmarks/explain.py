@@ -271,7 +271,8 @@ def scenario2(results: dict[str, Any]) -> list[str]:
         f"best any client can do here is {rmin / smin:.3f}. What would close it: bigger pages. Hightouch documents "
         f"`limit`'s default (100) but not its maximum; if it accepts 1,000, the minimums become "
         f"{what_if.get('range_minimum', 0):,} against {what_if.get('singles_minimum', 0):,} "
-        f"({what_if.get('range_minimum', 0) / max(1, what_if.get('singles_minimum', 1)):.3f}), well under 1/10; "
+        f"({what_if.get('range_minimum', 0) / max(1, what_if.get('singles_minimum', 1)):.3f}), well under 1/10"
+        f"{' (' + what_if['note'] + ')' if what_if.get('note') else ''}; "
         f"`PAGE_SIZE` in `hightouch/resources.py` is the one constant to change once a real workspace confirms it.")
     lines.append(_backfill_wall_text(s, single_walls))
     return [*lines, ""]
@@ -476,7 +477,8 @@ def scenario5(results: dict[str, Any]) -> list[str]:
         f"{_rss(yo['peak_rss_bytes'])} for {year['days']} days against {_rss(so['peak_rss_bytes'])} for "
         f"{short['days']} days ({growth:+,.0f} MB for {year['minimum']['runs'] / max(1, short['minimum']['runs']):.1f}× "
         "the runs). Runs go to each day's raw file as each sync's pages arrive, so what is held at once is the "
-        "workspace's metadata, the pages of the syncs in flight (8) and one open writer per day; the "
+        "workspace's metadata and the pages of the syncs in flight (8); a day's writer opens its file only for "
+        "each append (a gzip member), so no file stays open between appends whatever the range; the "
         "metadata is written into every day's file (objects that existed by that day's end), which costs disk "
         "and time per day, not memory.",
         "",

@@ -66,10 +66,12 @@ def _workspace(sim: Any) -> tuple[dict[str, int], list[tuple[int, int | None]], 
 def hightouch_minimum(sim: Any, start: datetime, end: datetime, page: int = PAGE) -> dict[str, Any]:
     """Minimum requests for one fetch of [start, end) (one partition, or a range in one run).
 
-    `page` other than 100 answers "what if Hightouch accepted bigger pages" (its maximum is undocumented).
+    `page` other than 100 answers "what if Hightouch accepted bigger pages" (its maximum is undocumented),
+    so only the default is capped at the simulator's own maximum.
     """
     omit = getattr(sim, "_omit_has_more", sim.config.omit_has_more_on)  # what this simulator really serves
-    page = min(page, getattr(sim, "_max_limit", page))
+    if page == PAGE:
+        page = min(page, getattr(sim, "_max_limit", page))
     counts, syncs, missing = _workspace(sim)
     pages = {name: list_pages(n, name not in omit, page) for name, n in counts.items()}
     lo, hi = to_ms(start), to_ms(end)
