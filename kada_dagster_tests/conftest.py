@@ -398,4 +398,7 @@ def dagster_deployment(postgres_url: str) -> Iterator[Any]:
         with run_deployment(postgres_url, base, DEPLOY_INSTANCES, free_port) as deployment:
             yield deployment
     finally:
-        shutil.rmtree(base, ignore_errors=True)
+        if os.environ.get("KADA_KEEP_DEPLOY_LOGS"):  # daemon.log and webserver.log, to debug a failure
+            print(f"deployment logs kept in {base}")
+        else:
+            shutil.rmtree(base, ignore_errors=True)

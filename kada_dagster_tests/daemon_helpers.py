@@ -231,7 +231,7 @@ def run_deployment(pg_server_url: str, base: Path, instances: list[str], free_po
     with ExitStack() as stack:
         simulators, location, tokens = {}, {}, {}
         for n, name in enumerate(instances):
-            sim = HightouchSimulator(HightouchSimConfig(seed=100 + n, days=9, n_syncs=40, rate_limit=RATE_LIMIT,
+            sim = HightouchSimulator(HightouchSimConfig(seed=100 + n, days=9, n_syncs=60, rate_limit=RATE_LIMIT,
                                                         token=f"deploy-token-{name}"))
             url = stack.enter_context(sim.serve())
             simulators[name] = sim

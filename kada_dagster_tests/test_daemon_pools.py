@@ -2,8 +2,10 @@
 share the API key's rate limit through the instance's pool `<instance>_api` and get no 429.
 
 Both instances of the deployment get the same treatment at the same time: `ht_pooled` keeps the shipped
-default (one slot), `ht_unpooled` has its pool raised to two through the GraphQL API (the UI's
-Deployment > Concurrency). Each simulator answers 429 above RATE_LIMIT requests per period and each
+default (one slot), `ht_unpooled` has its pool raised to four through the GraphQL API (the UI's
+Deployment > Concurrency). Any limit above one lets the two runs overlap; four makes the overlap certain:
+Dagster's queue counts a just-started run's first step twice for a few seconds (as in progress and as
+pending), so with two slots the second run would be dequeued ~8 s after the first. Each simulator answers 429 above RATE_LIMIT requests per period and each
 collector paces itself to exactly that limit, so one run alone never trips it and two runs at once
 do: the control proves that what keeps `ht_pooled` clean is the pool, not slack in the limits.
 """
@@ -52,9 +54,9 @@ def _run_status(d: Deployment, run_id: str) -> str:
 
 def test_schedule_tick_and_backfill_at_once_take_turns_in_the_api_pool(dagster_deployment: Any) -> None:
     d: Deployment = dagster_deployment
-    d.set_pool_limit(f"{UNPOOLED}_api", 2)
+    d.set_pool_limit(f"{UNPOOLED}_api", 4)
     with pool_gate(d.instance, [f"{POOLED}_api", f"{UNPOOLED}_api"]) as limits:
-        assert limits == {f"{POOLED}_api": 1, f"{UNPOOLED}_api": 2}  # the shipped default_limit, the raise
+        assert limits == {f"{POOLED}_api": 1, f"{UNPOOLED}_api": 4}  # the shipped default_limit, the raise
         runs = _queue_tick_and_backfill(d)
         for name in (POOLED, UNPOOLED):  # nobody has reached the API yet: every run waits for the pool
             assert d.simulators[name].stats.total_requests == 0
@@ -71,7 +73,7 @@ def test_schedule_tick_and_backfill_at_once_take_turns_in_the_api_pool(dagster_d
     assert stats["total_requests"] > 2 * 20  # both runs read the workspace
     assert stats["rate_limited"] == 0 and stats["by_status"].get(429, 0) == 0
 
-    # the control: same runs at the same moment, pool raised to two: the API steps overlap and the
+    # the control: same runs at the same moment, pool raised: the API steps overlap and the
     # server's limit is exceeded
     control_raw = d.step_windows(unpooled["tick"], "raw") + d.step_windows(unpooled["backfill"], "raw")
     assert len(control_raw) == 2 and _overlap(control_raw[0], control_raw[1]) > 0
