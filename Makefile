@@ -16,7 +16,7 @@ STAMP := $(VENV)/.installed-$(INSTALL_HASH)
 
 help:
 	@echo "make install   create .venv and install the project + test deps (pinned by constraints.txt)"
-	@echo "make test      install, install the test servers (postgres, azurite), ruff check, pytest"
+	@echo "make test      install, install the test servers (postgres, azurite), ruff, mypy, pytest"
 	@echo "make demo      run the end-to-end demo (python -m kada_sim.demo)"
 	@echo "make dev       dagster dev with DAGSTER_HOME=./dagster_home"
 	@echo "make bench     run the benchmarks (python -m benchmarks)"
@@ -36,9 +36,11 @@ services:
 
 lint: install
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 
 test: install services
 	$(BIN)/ruff check .
+	$(BIN)/mypy
 	$(BIN)/pytest -q
 
 demo: install

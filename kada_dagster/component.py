@@ -131,7 +131,8 @@ class KadaCollectorComponent(dg.Component, dg.Resolvable, dg.Model):
         if both:
             raise dg.DagsterInvalidDefinitionError(
                 f"{self.instance}: {sorted(both)} set in both credentials_env and credentials; keep one")
-        credentials = {field: dg.EnvVar(var) for field, var in {**self.credentials_env, **self.credentials}.items()}
+        credentials: dict[str, Any] = {field: dg.EnvVar(var)
+                                       for field, var in {**self.credentials_env, **self.credentials}.items()}
         unknown = set(credentials) - set(resource_cls.model_fields)
         if unknown:
             raise dg.DagsterInvalidDefinitionError(

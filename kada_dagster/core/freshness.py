@@ -78,7 +78,8 @@ def evaluate(instance: dg.DagsterInstance, landing_key: dg.AssetKey, partitions_
              partitions: list[str], deadline_hour: int, now: datetime) -> Freshness:
     """Each partition against its deadline (its window's end plus `deadline_hour` hours)."""
     landed = instance.get_materialized_partitions(landing_key)
-    overdue, pending = [], []
+    overdue: list[str] = []
+    pending: list[str] = []
     for partition in partitions:
         if partition in landed:
             continue
