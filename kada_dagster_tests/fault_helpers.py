@@ -12,6 +12,7 @@ from typing import Any
 import dagster as dg
 
 from kada_dagster_tests import ht_helpers
+from kada_dagster_tests.landing_helpers import failure_text as failure_text  # re-exported for the fault tests
 from kada_dagster_tests.test_hevo import build_defs as hevo_defs
 from kada_dagster_tests.test_hevo import make_sim as make_hevo_sim
 from kada_sim.hightouch import HightouchSimConfig, HightouchSimulator
@@ -108,16 +109,7 @@ def assert_nothing_claims_completeness(tmp: Path, instance: str) -> None:
     assert temp_leftovers(tmp) == []
 
 
-# --- what Dagster recorded --------------------------------------------------------------------------
-def failure_text(result: Any) -> str:
-    texts = []
-    for event in result.all_events:
-        if event.is_step_failure:
-            error = event.step_failure_data.error
-            texts.append(error.message if error else event.message or "")
-    return "\n".join(texts)
-
-
+# --- what Dagster recorded (failure_text: landing_helpers) -------------------------------------------
 def log_messages(instance: dg.DagsterInstance, run_id: str) -> list[str]:
     """The run's event log as a person reads it in the UI: every message, warnings included."""
     return [e.user_message or "" for e in instance.all_logs(run_id)]
