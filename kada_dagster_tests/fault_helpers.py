@@ -12,9 +12,9 @@ from typing import Any
 import dagster as dg
 
 from kada_dagster_tests import ht_helpers
+from kada_dagster_tests.hevo_helpers import build_defs as hevo_defs
+from kada_dagster_tests.hevo_helpers import make_sim as make_hevo_sim
 from kada_dagster_tests.landing_helpers import failure_text as failure_text  # re-exported for the fault tests
-from kada_dagster_tests.test_hevo import build_defs as hevo_defs
-from kada_dagster_tests.test_hevo import make_sim as make_hevo_sim
 from kada_sim.hightouch import HightouchSimConfig, HightouchSimulator
 from kada_sim.server import SimulatorBase
 

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import csv
 import gzip
-import io
 import json
 from collections import Counter
 from collections.abc import Iterator
@@ -15,18 +13,16 @@ from typing import Any
 import dagster as dg
 import pytest
 
-from kada_dagster.core.assets import LANDING_KEY, STORAGE_KEY
 from kada_dagster.core.http import ApiError, AuthError
 from kada_dagster.core.problems import ProblemLog
-from kada_dagster.core.resources import IntermediateStorageResource, LandingResource
 from kada_dagster.core.settings import SettingsError
 from kada_dagster.core.source import NormaliseContext, PartitionWindow, RawPartition
 from kada_dagster.core.storage import IntermediateStore
-from kada_dagster.hevo.definitions import hevo_definitions
 from kada_dagster.hevo.resources import HevoResource
 from kada_dagster.hevo.source import JOB_STATUS, HevoSource
+from kada_dagster_tests.hevo_helpers import build_defs, hevo_resource, landed_dir, make_sim, table
 from kada_dagster_tests.ht_helpers import END, assert_no_secret_leak, materialise
-from kada_sim.hevo import JOB_STATUSES, HevoSimConfig, HevoSimulator
+from kada_sim.hevo import JOB_STATUSES, HevoSimulator
 
 UTC = timezone.utc
 DAY = "2026-11-22"
@@ -34,35 +30,6 @@ DAY_START = datetime(2026, 11, 22, tzinfo=UTC)
 STAMP = "20261123000000"
 KINDS = ("metadata", "linkages", "events", "databaselog")
 NO_DATA = {"SKIPPED", "PERMISSION_DENIED", "INACCESSIBLE", "DELETED"}
-
-
-def hevo_resource(sim: HevoSimulator, **kwargs: Any) -> HevoResource:
-    options: dict[str, Any] = {"base_url": sim.url, "api_key": sim.config.api_key, "api_secret": sim.config.api_secret,
-                               "flavour": sim.flavour, "backoff_base_seconds": 0.01}
-    options.update(kwargs)
-    return HevoResource(**options)
-
-
-def build_defs(sim: HevoSimulator, tmp: Path, **kwargs: Any) -> dg.Definitions:
-    return dg.Definitions.merge(
-        hevo_definitions(resource=hevo_resource(sim, **kwargs), start_date="2026-11-01"),
-        dg.Definitions(resources={
-            STORAGE_KEY: IntermediateStorageResource(base_path=str(tmp / "intermediate")),
-            LANDING_KEY: LandingResource(url=str(tmp / "landing")),
-        }),
-    )
-
-
-def read_csv(path: Path) -> list[dict[str, str]]:
-    return list(csv.DictReader(io.StringIO(gzip.decompress(path.read_bytes()).decode("utf-8"))))
-
-
-def landed_dir(tmp: Path) -> Path:
-    return tmp / "landing" / "lz" / "hevo" / "landing"
-
-
-def table(tmp: Path, kind: str, stamp: str = STAMP) -> list[dict[str, str]]:
-    return read_csv(landed_dir(tmp) / f"hevo_{kind}_{stamp}.csv.gz")
 
 
 def run_once(sim: HevoSimulator, tmp: Path, **kwargs: Any) -> dict[str, Any]:
@@ -73,10 +40,6 @@ def run_once(sim: HevoSimulator, tmp: Path, **kwargs: Any) -> dict[str, Any]:
     assert result.success, [e.message for e in result.all_events if e.is_failure]
     return {"result": result, "tmp": tmp, "instance": instance, "stats": sim.stats.snapshot(),
             **{kind: table(tmp, kind) for kind in KINDS}}
-
-
-def make_sim(flavour: str, **options: Any) -> HevoSimulator:
-    return HevoSimulator(HevoSimConfig(flavour=flavour, seed=3, end=END, days=6, record_requests=True, **options))
 
 
 def serving(flavour: str) -> Iterator[HevoSimulator]:

@@ -22,8 +22,8 @@ from typing import Any
 import dagster as dg
 import pytest
 
+from kada_dagster_tests.hevo_helpers import build_defs, table
 from kada_dagster_tests.ht_helpers import END, materialise
-from kada_dagster_tests.test_hevo import build_defs, table
 from kada_sim.hevo import EDGE_PROFILES, PROFILES, STANDARD_PROFILES, HevoSimConfig, HevoSimulator
 
 UTC = timezone.utc
