@@ -281,9 +281,10 @@ def scenario2(results: dict[str, Any]) -> list[str]:
 def scenario3(results: dict[str, Any]) -> list[str]:
     s = _get(results, "scenarios", "s3_hevo", default={})
     title = "## 3. Hevo Standard and Edge"
-    if "skipped" in s or "error" in s:
-        return [title, "", f"**Not measured**: {s.get('skipped') or s.get('error')}. The scenario code is in "
-                "`benchmarks/hevo_bench.py` and runs as soon as the collector and simulator import.", ""]
+    if "skipped" in s or "error" in s or "account" not in s:
+        why = s.get("skipped") or s.get("error") or "not run (`--only`)"
+        return [title, "", f"**Not measured**: {why}. The scenario code is in `benchmarks/hevo_bench.py` and "
+                "runs as soon as the collector and simulator import.", ""]
     acct, scale = s["account"], s["time_scale"]
     lines = [
         title,
