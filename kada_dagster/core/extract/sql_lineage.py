@@ -1,0 +1,624 @@
+"""Column lineage through one SQL query: each output column → the warehouse columns it comes from.
+
+A *direct* source's value flows into the column (`IDENTITY`, `TRANSFORMATION`, `AGGREGATION`); an
+*indirect* source only filters, joins, groups, orders or partitions its rows (contract v3, section 3).
+The rules are written out in `docs/LINEAGE.md` and `kada_dagster_tests/lineage_corpus/README.md`.
+
+sqlglot parses, folds identifiers as the warehouse does, qualifies tables and builds the scopes. Columns
+are resolved here rather than by sqlglot's `qualify_columns`: without a schema that step raises on a
+lateral alias and leaves an unqualified column of a join to a guess, where a column edge must be true or
+absent. What cannot be determined is returned unresolved with its reason, never guessed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Iterator, Mapping
+
+import sqlglot
+from sqlglot import exp
+from sqlglot.errors import SqlglotError
+from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
+from sqlglot.optimizer.qualify_tables import qualify_tables
+from sqlglot.optimizer.scope import Scope, build_scope
+
+from kada_dagster.core.extract.lineage_types import (
+    AGGREGATION,
+    AMBIGUOUS,
+    IDENTITY,
+    NOT_IN_QUERY,
+    PARSE_ERROR,
+    STAR_UNKNOWN,
+    TRANSFORMATION,
+    UNNAMED,
+    UNSUPPORTED,
+    OutputColumn,
+    QueryLineage,
+    SourceColumn,
+    Sources,
+)
+
+# Dialects whose warehouse folds unquoted names (contract v2); the others keep names as written and
+# compare them case-insensitively.
+FOLDING_DIALECTS = frozenset({"snowflake", "postgres", "redshift"})
+# Where a SELECT-list alias may be used by a later item of the same list (a lateral alias).
+_LATERAL_ALIAS_DIALECTS = frozenset({"snowflake", "bigquery", "redshift", "databricks", "duckdb", "spark"})
+# ... and in WHERE.
+_WHERE_ALIAS_DIALECTS = frozenset({"snowflake", "redshift", "duckdb", "databricks"})
+# Window navigation copies a value from another row: a TRANSFORMATION, though sqlglot types it an aggregate.
+_NAVIGATION = (exp.Lag, exp.Lead, exp.FirstValue, exp.LastValue, exp.NthValue)
+_ANONYMOUS_AGGREGATES = frozenset({
+    "BOOLAND_AGG", "BOOLOR_AGG", "BOOLXOR_AGG", "BITAND_AGG", "BITOR_AGG", "BITXOR_AGG", "ARRAY_UNIQUE_AGG",
+    "OBJECT_AGG", "HLL", "HLL_ACCUMULATE", "APPROX_TOP_K", "MODE", "KURTOSIS", "SKEW", "BIT_AND", "BIT_OR",
+    "EVERY", "BOOL_AND", "BOOL_OR", "JSON_AGG", "JSONB_AGG", "PERCENTILE_CONT", "PERCENTILE_DISC",
+})
+
+
+class QueryError(Exception):
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(detail)
+        self.reason = reason
+
+
+def parse_query(sql: str, dialect: str | None) -> exp.Expression:
+    """The query a model runs: the last statement, or the SELECT of a CREATE ... AS / INSERT."""
+    try:
+        statements = [s for s in sqlglot.parse(sql, read=dialect) if s is not None]
+    except SqlglotError as exc:
+        raise QueryError(PARSE_ERROR, str(exc).splitlines()[0][:200]) from None
+    if not statements:
+        raise QueryError(PARSE_ERROR, "no statement")
+    query = statements[-1]
+    if isinstance(query, (exp.Create, exp.Insert)):
+        query = query.expression
+    if isinstance(query, exp.Subquery):
+        query = query.unnest()
+    if not isinstance(query, exp.Query):
+        raise QueryError(UNSUPPORTED, f"{type(statements[-1]).__name__} is not a query")
+    return query
+
+
+def trace_query(
+    sql: str,
+    dialect: str | None,
+    default_database: str = "",
+    default_schema: str = "",
+    api_columns: Collection[str] = (),
+    table_columns: Mapping[tuple[str, str, str], Collection[str]] | None = None,
+) -> QueryLineage:
+    """Traces every output column of `sql`; `api_columns` are the column names the tool's API shows
+    for the query's result (they name what a star produces); `table_columns` the complete column lists
+    the API shows for tables, keyed by (database, schema, table) as stored."""
+    try:
+        query = parse_query(sql, dialect)
+        if dialect in FOLDING_DIALECTS:
+            query = normalize_identifiers(query, dialect=dialect)
+        query = qualify_tables(query, catalog=default_database or None, db=default_schema or None,
+                               dialect=dialect)
+        root = build_scope(query)
+    except QueryError as exc:
+        return QueryLineage(error=exc.reason)
+    except (SqlglotError, RecursionError, ValueError, KeyError, AttributeError):
+        return QueryLineage(error=UNSUPPORTED)
+    if root is None:
+        return QueryLineage(error=UNSUPPORTED)
+    tracer = Tracer(root, dialect, table_columns or {})
+    try:
+        return tracer.query_lineage(api_columns)
+    except (SqlglotError, RecursionError, ValueError, KeyError, AttributeError):
+        return QueryLineage(error=UNSUPPORTED)
+
+
+def _is_star(node: exp.Expression) -> bool:
+    return isinstance(node, exp.Star) or (isinstance(node, exp.Column) and isinstance(node.this, exp.Star))
+
+
+def _projection_name(node: exp.Expression) -> tuple[str, bool] | None:
+    """A SELECT item's output name and whether it was quoted; None for an unnamed expression."""
+    if isinstance(node, exp.Alias):
+        ident = node.args.get("alias")
+        return node.alias, bool(isinstance(ident, exp.Identifier) and ident.quoted)
+    if isinstance(node, exp.Column) and not _is_star(node):
+        return node.name, bool(node.this.quoted) if isinstance(node.this, exp.Identifier) else False
+    return None
+
+
+def _walk(node: exp.Expression) -> Iterator[exp.Expression]:
+    """Columns and nested queries under `node`, without entering the nested queries."""
+    stack = [node]
+    while stack:
+        current = stack.pop()
+        if current is not node and isinstance(current, exp.Query):
+            yield current.unnest() if isinstance(current, exp.Subquery) else current
+            continue
+        if isinstance(current, exp.Column):
+            yield current
+            continue
+        stack.extend(current.iter_expressions())
+
+
+def path_word(node: exp.Expression, root: exp.Expression) -> str | None:
+    """How a value at `node` reaches `root`: its word, or None when it only orders, partitions or filters
+    (a window's PARTITION BY / ORDER BY, an aggregate's ORDER BY or FILTER)."""
+    word = IDENTITY
+    child, parent = node, node.parent
+    while parent is not None and child is not root:
+        if isinstance(parent, exp.Ordered) or (isinstance(parent, exp.Window) and child.arg_key != "this"):
+            return None
+        if isinstance(parent, exp.Filter) and child.arg_key == "expression":
+            return None
+        if isinstance(parent, exp.AggFunc) and not isinstance(parent, _NAVIGATION) or isinstance(parent, exp.Anonymous) and parent.name.upper() in _ANONYMOUS_AGGREGATES:
+            word = AGGREGATION
+        elif not isinstance(parent, (exp.Alias, exp.Paren, exp.Order, exp.Window, exp.Subquery)) and word == IDENTITY:
+            word = TRANSFORMATION
+        child, parent = parent, parent.parent
+    return word
+
+
+
+_FLATTEN_COLUMNS = ("SEQ", "KEY", "PATH", "INDEX", "VALUE", "THIS")  # Snowflake FLATTEN's output columns
+_YES, _MAYBE, _NO = "yes", "maybe", "no"
+
+
+def _projections(scope: Scope) -> list[exp.Expression]:
+    """The SELECT items of a scope; of a set operation, its leftmost branch's."""
+    node = scope.expression
+    while isinstance(node, exp.SetOperation):
+        node = node.this
+        if isinstance(node, exp.Subquery):
+            node = node.unnest()
+    return list(node.expressions) if isinstance(node, exp.Select) else []
+
+
+def _branches(scope: Scope) -> list[Scope]:
+    """The SELECT scopes of a set operation, left to right."""
+    if not isinstance(scope.expression, exp.SetOperation):
+        return [scope]
+    return [branch for child in scope.set_operation_scopes for branch in _branches(child)]
+
+
+def _alias_columns(scope: Scope) -> list[str]:
+    """The column list of a CTE or derived table alias (`r(n)`, `AS x(a, b)`), which renames by position."""
+    parent = scope.expression.parent
+    alias = parent.args.get("alias") if isinstance(parent, (exp.CTE, exp.Subquery)) else None
+    return [c.name for c in alias.columns] if isinstance(alias, exp.TableAlias) else []
+
+
+def _star_parts(star: exp.Expression) -> tuple[str | None, exp.Star]:
+    if isinstance(star, exp.Column):
+        return star.table or None, star.this
+    assert isinstance(star, exp.Star)
+    return None, star
+
+
+class Tracer:
+    """Traces the output columns of one parsed query, memoising each scope's columns and row-level sources."""
+
+    def __init__(self, root: Scope, dialect: str | None, table_columns: Mapping[tuple[str, str, str], Collection[str]]):
+        self.root = root
+        self.dialect = dialect
+        self.fold = dialect in FOLDING_DIALECTS
+        self.tables = {tuple(self.key(p) for p in name): list(cols) for name, cols in table_columns.items()}
+        self.by_query: dict[int, Scope] = {id(s.expression): s for s in root.traverse()}
+        self._outputs: dict[tuple[int, str], Sources] = {}
+        self._rows: dict[int, Sources] = {}
+        self._busy: set[tuple[int, str]] = set()
+        self._cycled: set[tuple[int, str]] = set()
+        self._partial: dict[tuple[int, str], Sources] = {}
+        self.unresolved_refs: set[int] = set()
+
+    def key(self, name: str) -> str:
+        return name if self.fold else name.casefold()
+
+    def same(self, a: str, b: str) -> bool:
+        return self.key(a) == self.key(b)
+
+    # --- the query's output ------------------------------------------------------------------------
+    def query_lineage(self, api_columns: Collection[str]) -> QueryLineage:
+        columns: list[OutputColumn] = []
+        explicit: list[tuple[str, bool]] = []
+        projections = _projections(self.root)
+        for position, item in enumerate(projections):
+            if _is_star(item):
+                continue
+            named = _projection_name(item)
+            if named is None:
+                columns.append(OutputColumn(f"#{position + 1}", False, unresolved=UNNAMED))
+                continue
+            explicit.append(named)
+            spelled = next((api for api in api_columns if _matches(api, *named)), named[0])
+            columns.append(_output((spelled, named[1]), self.output_at(self.root, position)))
+        stars = [item for item in projections if _is_star(item)]
+        star_names = self.star_names(self.root, stars) if stars else []
+        names = [(n, True) for n in star_names or ()]
+        for api in api_columns:
+            if not any(_matches(api, name, quoted) for name, quoted in explicit + names):
+                names.append((api, True))
+        for name, quoted in names:
+            if any(_matches(name, e, q) for e, q in explicit):
+                continue
+            if stars:
+                columns.append(_output((name, quoted), self.output(self.root, name)))
+            else:
+                columns.append(OutputColumn(name, quoted, unresolved=NOT_IN_QUERY))
+        return QueryLineage(columns=tuple(columns), open_star=bool(stars) and star_names is None,
+                            unresolved_references=len(self.unresolved_refs))
+
+    def output(self, scope: Scope, name: str) -> Sources:
+        """The sources of the column `name` that `scope` produces (its row-level sources included).
+
+        A recursive CTE reads itself: the cycle is answered with the result so far, and the column is
+        traced again until it stops changing (its recursive path can only strengthen a word)."""
+        scope = self.real(scope)
+        memo = (id(scope), self.key(name))
+        if memo in self._outputs:
+            return self._outputs[memo]
+        if memo in self._busy:
+            self._cycled.add(memo)
+            return self._partial.get(memo, Sources())
+        self._busy.add(memo)
+        try:
+            result = self._output(scope, name)
+            for _ in range(3):
+                if memo not in self._cycled or self._partial.get(memo) == result:
+                    break
+                self._partial[memo] = result
+                result = self._output(scope, name)
+        finally:
+            self._busy.discard(memo)
+        self._outputs[memo] = result
+        return result
+
+    def real(self, scope: Scope) -> Scope:
+        """A recursive CTE's reference to itself stands for the CTE (sqlglot gives it a scope of its own)."""
+        if scope.scope_type.name == "CTE" and not isinstance(scope.expression.parent, exp.CTE):
+            cte = scope.expression.find_ancestor(exp.CTE)
+            if cte is not None and id(cte.this) in self.by_query:
+                return self.by_query[id(cte.this)]
+        return scope
+
+    def _output(self, scope: Scope, name: str) -> Sources:
+        renamed = _alias_columns(scope)
+        if renamed:
+            positions = [i for i, column in enumerate(renamed) if self.same(column, name)]
+            return self.output_at(scope, positions[0]) if positions else Sources(unresolved=NOT_IN_QUERY)
+        for position, item in enumerate(_projections(scope)):
+            named = _projection_name(item)
+            if named and self.same(named[0], name):
+                return self.output_at(scope, position)
+        if isinstance(scope.expression, exp.SetOperation):
+            return Sources(unresolved=STAR_UNKNOWN)  # a star in a set operation: positions unknown
+        result = self.from_star(scope, name)
+        result.take(self.row_level(scope), None)
+        return result
+
+    def output_at(self, scope: Scope, position: int) -> Sources:
+        """The sources of a scope's `position`-th column, through every branch of a set operation."""
+        result = Sources()
+        for branch in _branches(scope):
+            items = _projections(branch)
+            if position >= len(items) or any(_is_star(i) for i in items[: position + 1]):
+                return Sources(unresolved=STAR_UNKNOWN)
+            result.take(self.expr_sources(branch, items[position], "select", position), IDENTITY)
+            result.take(self.row_level(branch), None)
+        return result
+
+    # --- stars -------------------------------------------------------------------------------------
+    def from_star(self, scope: Scope, name: str) -> Sources:
+        """`name` produced by a star of `scope`: the one relation that has it, or unresolved."""
+        reason = NOT_IN_QUERY
+        for item in _projections(scope):
+            if not _is_star(item):
+                continue
+            table, star = _star_parts(item)
+            wanted = name
+            renames = {self.key(a.alias): a.this for a in star.args.get("rename") or []}
+            if self.key(name) in renames:
+                wanted = renames[self.key(name)].name
+            elif any(self.same(c.name, name) for c in star.args.get("except_") or []) or any(self.same(r.name, name) for r in renames.values()):
+                continue
+            for replace in star.args.get("replace") or []:
+                if self.same(replace.alias, name):
+                    return self.expr_sources(scope, replace, "select", None)
+            found = self.candidates(scope, wanted, only=table)
+            yes = [c for c, has in found if has == _YES]
+            maybe = [c for c, has in found if has == _MAYBE]
+            if len(yes) == 1 or (not yes and len(maybe) == 1):
+                return self.source_column(scope, (yes or maybe)[0], wanted, IDENTITY)
+            if yes or maybe:
+                reason = STAR_UNKNOWN
+        return Sources(unresolved=reason)
+
+    def star_names(self, scope: Scope, stars: list[exp.Expression]) -> list[str] | None:
+        """Every name the stars of `scope` produce, when every relation's columns are known; else None."""
+        names: list[str] = []
+        for item in stars:
+            table, star = _star_parts(item)
+            excluded = {self.key(c.name) for c in star.args.get("except_") or []}
+            renames = {self.key(a.this.name): a.alias for a in star.args.get("rename") or []}
+            for alias, (_node, source) in scope.selected_sources.items():
+                if table and not self.same(alias, table):
+                    continue
+                columns = self.column_names(source)
+                if columns is None:
+                    return None
+                names += [renames.get(self.key(c), c) for c in columns if self.key(c) not in excluded]
+        return names
+
+    def column_names(self, source: object) -> list[str] | None:
+        """All the columns a FROM source has, or None when nothing shows them all."""
+        if isinstance(source, Scope):
+            source = self.real(source)
+        if isinstance(source, exp.Table):
+            return self.tables.get(self._table_key(source))
+        if not isinstance(source, Scope):
+            return None
+        if source.is_udtf:
+            return self._udtf_names(source)
+        renamed = _alias_columns(source)
+        if renamed:
+            return renamed
+        names: list[str] = []
+        stars = []
+        for item in _projections(source):
+            if _is_star(item):
+                stars.append(item)
+                continue
+            named = _projection_name(item)
+            if named is None:
+                return None
+            names.append(named[0])
+        if stars:
+            expanded = self.star_names(_branches(source)[0], stars)
+            return None if expanded is None else names + expanded
+        return names
+
+    def has_column(self, source: object, name: str) -> str:
+        columns = self.column_names(source)
+        if columns is None:
+            if isinstance(source, Scope) and not source.is_udtf:
+                named = [_projection_name(i) for i in _projections(source)]
+                if any(n and self.same(n[0], name) for n in named):
+                    return _YES
+            return _MAYBE
+        return _YES if any(self.same(c, name) for c in columns) else _NO
+
+    def candidates(self, scope: Scope, name: str, only: str | None = None) -> list[tuple[object, str]]:
+        found = []
+        for alias, (_node, source) in scope.selected_sources.items():
+            if only and not self.same(alias, only):
+                continue
+            has = self.has_column(source, name)
+            if has != _NO:
+                found.append((source, has))
+        return found
+
+    def _udtf_names(self, udtf: Scope) -> list[str] | None:
+        node = udtf.expression
+        if isinstance(node, exp.Lateral) and isinstance(node.this, exp.Subquery):
+            inner = self.by_query.get(id(node.this.unnest()))
+            return self.column_names(inner) if inner else None
+        alias = node.args.get("alias")
+        columns = [c.name for c in alias.columns] if isinstance(alias, exp.TableAlias) else []
+        if isinstance(node, exp.Unnest):
+            names = columns or ([alias.name] if isinstance(alias, exp.TableAlias) and alias.name else [])
+            offset = node.args.get("offset")
+            return names + ([offset.name] if isinstance(offset, exp.Expression) and offset.name else [])
+        if self._flattens(node):
+            return columns or list(_FLATTEN_COLUMNS)
+        return None
+
+    @staticmethod
+    def _flattens(node: exp.Expression) -> bool:
+        return any(isinstance(f, (exp.Explode, exp.Posexplode)) or (isinstance(f, exp.Anonymous)
+                   and f.name.upper() == "FLATTEN") for f in node.find_all(exp.Func))
+
+    def _table_key(self, table: exp.Table) -> tuple[str, ...]:
+        return (self.key(table.catalog), self.key(table.db), self.key(table.name))
+
+    # --- expressions and columns -------------------------------------------------------------------
+    def expr_sources(self, scope: Scope, root: exp.Expression, clause: str, position: int | None) -> Sources:
+        """The sources of the columns and subqueries an expression of `scope` reads, each by its path's word."""
+        result = Sources()
+        for node in _walk(root):
+            word = path_word(node, root)
+            if isinstance(node, exp.Query):
+                child = self.by_query.get(id(node))
+                result.take(self.subquery_sources(child) if child else Sources(unresolved=UNSUPPORTED), word)
+            elif isinstance(node, exp.Column) and not _is_star(node):
+                result.take(self.resolve(scope, node, clause, position), word)
+        return result
+
+    def subquery_sources(self, child: Scope) -> Sources:
+        """Everything a nested query reads: its columns' sources as direct, its row-level ones as indirect."""
+        result = Sources()
+        for position, item in enumerate(_projections(child)):
+            if not _is_star(item):
+                result.take(self.output_at(child, position), IDENTITY)
+        result.take(self.row_level(child), None)
+        return result
+
+    def resolve(self, scope: Scope, column: exp.Column, clause: str, position: int | None) -> Sources:
+        """One column reference: through its table alias, or a struct/variant field of a column."""
+        parts = [p.name for p in column.parts]
+        if column.table:
+            found = self.lookup(scope, column.table, column.db)
+            if found is not None:
+                return self.source_column(found[0], found[1], column.name, IDENTITY)
+            base = self.lookup(scope, parts[0], "") if len(parts) >= 3 else None
+            if base is not None:  # `t.address.city`: a field of t's column `address`
+                return self.source_column(base[0], base[1], parts[1], TRANSFORMATION)
+            field_of = self.resolve_name(scope, parts[0], column, clause, position)
+            return Sources().take_as(field_of, TRANSFORMATION)  # `address.city`, `item.sku`
+        return self.resolve_name(scope, column.name, column, clause, position)
+
+    def lookup(self, scope: Scope | None, alias: str, db: str) -> tuple[Scope, object] | None:
+        """The FROM source named `alias` in `scope` or, for a correlated reference, an enclosing scope."""
+        while scope is not None:
+            for name, (node, source) in scope.selected_sources.items():
+                if self.same(name, alias) and (not db or not isinstance(node, exp.Table) or self.same(node.db, db)):
+                    return scope, source
+            scope = scope.parent
+        return None
+
+    def resolve_name(self, scope: Scope, name: str, column: exp.Column, clause: str, position: int | None) -> Sources:
+        """An unqualified column: a lateral alias, the one relation that has it, or an outer query's column."""
+        alias_at = self._alias_position(scope, name, clause, position)
+        if alias_at is not None and clause == "order":
+            return self.expr_sources(scope, _projections(scope)[alias_at], "select", alias_at)
+        found = self.candidates(scope, name)
+        yes = [s for s, has in found if has == _YES]
+        maybe = [s for s, has in found if has == _MAYBE]
+        if not yes and alias_at is not None:
+            return self.expr_sources(scope, _projections(scope)[alias_at], "select", alias_at)
+        if len(yes) == 1 or (not yes and len(maybe) == 1):
+            return self.source_column(scope, (yes or maybe)[0], name, IDENTITY)
+        if not found and scope.parent is not None and scope.scope_type.name in ("SUBQUERY", "UDTF"):
+            return self.resolve_name(scope.parent, name, column, "where", None)
+        self.unresolved_refs.add(id(column))
+        return Sources(unresolved=AMBIGUOUS)
+
+    def _alias_position(self, scope: Scope, name: str, clause: str, position: int | None) -> int | None:
+        """Where a SELECT alias `name` that this clause may read is defined (dialect rules), if any."""
+        allowed = (clause == "order" or clause in ("group", "having", "qualify")
+                   or (clause == "select" and self.dialect in _LATERAL_ALIAS_DIALECTS)
+                   or (clause == "where" and self.dialect in _WHERE_ALIAS_DIALECTS))
+        if not allowed or not isinstance(scope.expression, exp.Select):
+            return None
+        for at, item in enumerate(scope.expression.expressions):
+            if clause == "select" and (position is None or at >= position):
+                break
+            if isinstance(item, exp.Alias) and self.same(item.alias, name):
+                return at
+        return None
+
+    def source_column(self, owner: Scope, source: object, name: str, word: str) -> Sources:
+        """Column `name` of a FROM source of `owner`: a warehouse column, or a column of a nested query."""
+        if isinstance(source, exp.Table):
+            if source.args.get("pivots"):
+                return Sources(unresolved=UNSUPPORTED)
+            result = Sources()
+            result.add_direct(SourceColumn(source.catalog, source.db, source.name, name), word)
+            return result
+        if not isinstance(source, Scope):
+            return Sources()  # VALUES: literals, no warehouse column
+        if source.is_udtf:
+            return Sources().take_as(self.udtf_column(owner, source, name), word)
+        return Sources().take_as(self.output(source, name), word)
+
+    def udtf_column(self, owner: Scope, udtf: Scope, name: str) -> Sources:
+        """A column of UNNEST / FLATTEN (an element of its input column) or of a LATERAL subquery."""
+        node = udtf.expression
+        if isinstance(node, exp.Lateral) and isinstance(node.this, exp.Subquery):
+            inner = self.by_query.get(id(node.this.unnest()))
+            return self.output(inner, name) if inner else Sources(unresolved=UNSUPPORTED)
+        offset = node.args.get("offset") if isinstance(node, exp.Unnest) else None
+        if isinstance(offset, exp.Expression) and self.same(offset.name, name):
+            return Sources()  # WITH OFFSET: a position, no value of the input
+        if not isinstance(node, exp.Unnest) and not self._flattens(node):
+            return Sources(unresolved=UNSUPPORTED)
+        inputs = node.expressions if isinstance(node, exp.Unnest) else [node.this]
+        result = Sources()
+        for expression in inputs:
+            result.take(self.expr_sources(owner, expression, "from", None), TRANSFORMATION)
+        return result
+
+    # --- rows --------------------------------------------------------------------------------------
+    def row_level(self, scope: Scope) -> Sources:
+        """Columns that decide which rows `scope` returns (and how grouped or ordered), with those of
+        every query that feeds its FROM; all indirect."""
+        memo = id(scope)
+        if memo in self._rows:
+            return self._rows[memo]
+        if (memo, "") in self._busy:
+            return Sources()
+        self._busy.add((memo, ""))
+        try:
+            result = self._row_level(scope)
+        finally:
+            self._busy.discard((memo, ""))
+        self._rows[memo] = result
+        return result
+
+    def _row_level(self, scope: Scope) -> Sources:
+        result = Sources()
+        node = scope.expression
+        if isinstance(node, exp.SetOperation):
+            for branch in _branches(scope):
+                result.take(self.row_level(branch), None)
+            return result
+        if not isinstance(node, exp.Select):
+            return result
+        for clause, expression in _row_clauses(node):
+            if clause in ("group", "order") and _position(expression) is not None:
+                at = _position(expression)
+                items = node.expressions
+                if at is not None and 0 < at <= len(items):
+                    result.take(self.expr_sources(scope, items[at - 1], "select", at - 1), None)
+                continue
+            result.take(self.expr_sources(scope, expression, clause, None), None)
+        group = node.args.get("group")
+        if isinstance(group, exp.Group) and group.args.get("all"):
+            for at, item in enumerate(node.expressions):
+                if not item.find(exp.AggFunc) and not _is_star(item):
+                    result.take(self.expr_sources(scope, item, "select", at), None)
+        for join in node.args.get("joins") or []:
+            for identifier in join.args.get("using") or []:
+                for source, _has in self.candidates(scope, identifier.name):
+                    result.take(self.source_column(scope, source, identifier.name, IDENTITY), None)
+        for _alias, (_node, source) in scope.selected_sources.items():
+            if isinstance(source, Scope):
+                inner = self._fed_by(source)
+                if inner is not None:
+                    result.take(self.row_level(inner), None)
+        return result
+
+    def _fed_by(self, source: Scope) -> Scope | None:
+        """The query whose rows a FROM source passes on (a LATERAL subquery's), or None for UNNEST/FLATTEN."""
+        if not source.is_udtf:
+            return source
+        node = source.expression
+        if isinstance(node, exp.Lateral) and isinstance(node.this, exp.Subquery):
+            return self.by_query.get(id(node.this.unnest()))
+        return None
+
+
+def _row_clauses(select: exp.Select) -> Iterator[tuple[str, exp.Expression]]:
+    """(clause, expression) for every row-level clause of a SELECT."""
+    for clause, key in (("where", "where"), ("having", "having"), ("qualify", "qualify")):
+        node = select.args.get(key)
+        if node is not None:
+            yield clause, node.this
+    for join in select.args.get("joins") or []:
+        if join.args.get("on") is not None:
+            yield "where", join.args["on"]
+    group = select.args.get("group")
+    if group is not None:
+        for expression in group.expressions:
+            yield "group", expression
+    order = select.args.get("order")
+    if order is not None:
+        for ordered in order.expressions:
+            yield "order", ordered.this if isinstance(ordered, exp.Ordered) else ordered
+    distinct = select.args.get("distinct")
+    if isinstance(distinct, exp.Distinct) and distinct.args.get("on") is not None:
+        yield "order", distinct.args["on"]
+
+
+def _position(expression: exp.Expression) -> int | None:
+    """`GROUP BY 2` / `ORDER BY 2`: the 1-based SELECT item it names."""
+    if isinstance(expression, exp.Literal) and expression.is_int:
+        return int(expression.name)
+    return None
+
+
+def _matches(api: str, name: str, quoted: bool) -> bool:
+    """A name the API shows for a column meets the SQL's name: exactly when quoted, else ignoring case."""
+    return api == name if quoted else api.casefold() == name.casefold()
+
+
+def _output(named: tuple[str, bool], sources: Sources) -> OutputColumn:
+    name, quoted = named
+    if sources.unresolved:
+        return OutputColumn(name, quoted, unresolved=sources.unresolved)
+    indirect = tuple(sorted(c for c in sources.indirect if c not in sources.direct))
+    return OutputColumn(name, quoted, tuple(sorted(sources.direct.items())), indirect)
