@@ -12,7 +12,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from kada_dagster.core.extract.schema import EVENT_STATUSES, ID_COLUMNS, SCHEMAS
+from kada_dagster.core.extract.schema import EVENT_STATUSES, ID_COLUMNS, SCHEMAS, TRANSFORMATIONS
 
 
 @dataclass
@@ -72,6 +72,11 @@ def contract_check(kind: str, table: pa.Table) -> CheckOutcome:
                                          pc.is_null(table.column("downstream_column"))))
         if pc.sum(half).as_py():
             problems.append(f"{pc.sum(half).as_py()} column linkages without both columns")
+        words = pc.fill_null(pc.is_in(table.column("transformation"), pa.array(sorted(TRANSFORMATIONS))), False)
+        wrong = pc.sum(pc.xor(is_column, words)).as_py()
+        if wrong:
+            problems.append(f"{wrong} linkages whose transformation does not fit (column edges need one of "
+                            f"{sorted(TRANSFORMATIONS)}, table edges none)")
         for side in ("upstream_object", "downstream_object"):
             if _nulls(table, side):
                 problems.append(f"{_nulls(table, side)} linkages without {side}")

@@ -22,6 +22,7 @@ from kada_dagster.core.checks import (
     linkage_endpoints_check,
     unmapped_sources_check,
 )
+from kada_dagster.core.extract.column_lineage import LineageCache
 from kada_dagster.core.extract.schema import KINDS
 from kada_dagster.core.extract.writer import stage_file_set
 from kada_dagster.core.landing import Landing, LandingError, land_file_set
@@ -129,6 +130,8 @@ class TablesOutcome:
     problems: ProblemLog
     partitions: int = 0
     unresolved: dict[str, int] = field(default_factory=dict)
+    column_lineage: dict[str, dict[str, Any]] = field(default_factory=dict)  # per partition
+    lineage_cache: dict[str, int] = field(default_factory=dict)
 
     def summary_line(self, instance: str) -> str:
         rows = ", ".join(f"{sum(self.summaries[k].rows_by_partition.values())} {k}" for k in KINDS)
@@ -145,8 +148,12 @@ def build_tables(source: CollectorSource, store: IntermediateStore, instance: st
     contract = {k: CheckOutcome(True) for k in KINDS}
     endpoints = CheckOutcome(True)
     unmapped: dict[str, dict[str, Any]] = {}
+    cache = LineageCache(store.base / instance / "lineage_cache")
+    column_lineage: dict[str, dict[str, Any]] = {}
     for window in windows:
-        result = source.normalise(RawPartition(store, instance, window), NormaliseContext(settings, window, problems))
+        result = source.normalise(RawPartition(store, instance, window),
+                                  NormaliseContext(settings, window, problems, cache))
+        column_lineage[window.key] = result.stats.get("column_lineage", {})
         for kind in KINDS:
             table = result.tables[kind]
             store.write_table(instance, window.key, kind, table)
@@ -158,7 +165,8 @@ def build_tables(source: CollectorSource, store: IntermediateStore, instance: st
             unmapped[str(unmapped_source.get("name"))] = unmapped_source
     sources = list(unmapped.values())
     return TablesOutcome(summaries, contract, endpoints, sources, unmapped_sources_check(sources), problems,
-                         partitions=len(windows), unresolved=unresolved_counts(problems))
+                         partitions=len(windows), unresolved=unresolved_counts(problems),
+                         column_lineage=column_lineage, lineage_cache={"hits": cache.hits, "misses": cache.misses})
 
 
 # --- layer 3: the landing file sets ---------------------------------------------------------------------

@@ -15,6 +15,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 import pyarrow as pa
 
+from kada_dagster.core.extract.column_lineage import LineageCache
 from kada_dagster.core.problems import ProblemLog
 from kada_dagster.core.settings import CollectorSettings
 from kada_dagster.core.storage import IntermediateStore, RawPartitionWriter
@@ -119,6 +120,7 @@ class NormaliseContext:
     settings: CollectorSettings
     window: PartitionWindow
     problems: ProblemLog
+    lineage_cache: LineageCache | None = None  # traced model SQL, shared by the run's partitions
 
 
 @dataclass

@@ -101,8 +101,10 @@ def linkage_row(
     via_object_id: str | None = None,
     upstream_column: str | None = None,
     downstream_column: str | None = None,
+    transformation: str | None = None,
 ) -> dict[str, Any]:
-    """A table edge, or a column edge when both columns are given."""
+    """A table edge, or a column edge when both columns are given (with its contract v3 `transformation`
+    word; a column edge whose word is not given is a copy, IDENTITY)."""
     column = upstream_column is not None and downstream_column is not None
     return {
         "linkage_type": "column" if column else "table",
@@ -120,6 +122,7 @@ def linkage_row(
         "downstream_object": downstream.object,
         "downstream_column": downstream_column if column else None,
         "mapped": upstream.mapped and downstream.mapped,
+        "transformation": (transformation or "IDENTITY") if column else None,
     }
 
 

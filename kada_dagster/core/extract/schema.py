@@ -11,7 +11,7 @@ from typing import Any
 
 import pyarrow as pa
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 
 STRING = pa.string()
 INT = pa.int64()
@@ -52,7 +52,11 @@ LINKAGE_COLUMNS: list[tuple[str, pa.DataType]] = [
     ("downstream_object", STRING),
     ("downstream_column", STRING),
     ("mapped", BOOL),
+    ("transformation", STRING),
 ]
+
+# Contract v3: how a column edge's value flows (empty on table edges).
+TRANSFORMATIONS = frozenset({"IDENTITY", "TRANSFORMATION", "AGGREGATION", "INDIRECT"})
 
 EVENT_COLUMNS: list[tuple[str, pa.DataType]] = [
     ("event_id", STRING),
@@ -197,6 +201,9 @@ COLUMN_DESCRIPTIONS: dict[str, dict[str, str]] = {
         "downstream_object": "Downstream table or object name, or the object_id of an own object.",
         "downstream_column": "Downstream column (column edges only).",
         "mapped": "true when host and database came from mapping or were derived (Snowflake), false for a guess.",
+        "transformation": "Column edges: IDENTITY (copied), TRANSFORMATION (computed from it), AGGREGATION (an "
+                          "aggregate over it) or INDIRECT (it only filters, joins, groups, orders or partitions). "
+                          "Empty on table edges.",
     },
     "events": {
         "event_id": "Unique within the instance, e.g. `hightouch:sync_run:<sync id>:<run id>`.",

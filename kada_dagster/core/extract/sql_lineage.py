@@ -17,7 +17,6 @@ from collections.abc import Collection, Iterator, Mapping
 import sqlglot
 from sqlglot import exp
 from sqlglot.errors import SqlglotError
-from sqlglot.optimizer.normalize_identifiers import normalize_identifiers
 from sqlglot.optimizer.qualify_tables import qualify_tables
 from sqlglot.optimizer.scope import Scope, build_scope
 
@@ -91,21 +90,35 @@ def trace_query(
     try:
         query = parse_query(sql, dialect)
         if dialect in FOLDING_DIALECTS:
-            query = normalize_identifiers(query, dialect=dialect)
+            _fold_unquoted(query, dialect)
         query = qualify_tables(query, catalog=default_database or None, db=default_schema or None,
                                dialect=dialect)
         root = build_scope(query)
     except QueryError as exc:
-        return QueryLineage(error=exc.reason)
+        return _failed(exc.reason, api_columns)
     except (SqlglotError, RecursionError, ValueError, KeyError, AttributeError):
-        return QueryLineage(error=UNSUPPORTED)
+        return _failed(UNSUPPORTED, api_columns)
     if root is None:
-        return QueryLineage(error=UNSUPPORTED)
+        return _failed(UNSUPPORTED, api_columns)
     tracer = Tracer(root, dialect, table_columns or {})
     try:
         return tracer.query_lineage(api_columns)
     except (SqlglotError, RecursionError, ValueError, KeyError, AttributeError):
-        return QueryLineage(error=UNSUPPORTED)
+        return _failed(UNSUPPORTED, api_columns)
+
+
+def _failed(reason: str, api_columns: Collection[str]) -> QueryLineage:
+    """A query that could not be traced: the columns the API names are unresolved for `reason`."""
+    return QueryLineage(tuple(OutputColumn(name, True, unresolved=reason) for name in api_columns), error=reason)
+
+
+def _fold_unquoted(query: exp.Expression, dialect: str) -> None:
+    """Folds unquoted identifiers as the warehouse stores them (contract v2); quoted ones stay as written.
+    (sqlglot's own normalisation also folds quoted names on Redshift, which the contract keeps.)"""
+    fold = str.upper if dialect == "snowflake" else str.lower
+    for identifier in query.find_all(exp.Identifier):
+        if not identifier.quoted:
+            identifier.set("this", fold(identifier.this))
 
 
 def _is_star(node: exp.Expression) -> bool:
@@ -137,16 +150,16 @@ def _walk(node: exp.Expression) -> Iterator[exp.Expression]:
 
 
 def path_word(node: exp.Expression, root: exp.Expression) -> str | None:
-    """How a value at `node` reaches `root`: its word, or None when it only orders, partitions or filters
-    (a window's PARTITION BY / ORDER BY, an aggregate's ORDER BY or FILTER)."""
+    """How a value at `node` reaches `root`: its word, or None when it only orders or partitions
+    (a window's PARTITION BY / ORDER BY, an aggregate's ORDER BY)."""
     word = IDENTITY
     child, parent = node, node.parent
     while parent is not None and child is not root:
         if isinstance(parent, exp.Ordered) or (isinstance(parent, exp.Window) and child.arg_key != "this"):
             return None
         if isinstance(parent, exp.Filter) and child.arg_key == "expression":
-            return None
-        if isinstance(parent, exp.AggFunc) and not isinstance(parent, _NAVIGATION) or isinstance(parent, exp.Anonymous) and parent.name.upper() in _ANONYMOUS_AGGREGATES:
+            word = AGGREGATION  # `SUM(x) FILTER (WHERE c)` reads c as `SUM(CASE WHEN c THEN x END)` would
+        elif isinstance(parent, exp.AggFunc) and not isinstance(parent, _NAVIGATION) or isinstance(parent, exp.Anonymous) and parent.name.upper() in _ANONYMOUS_AGGREGATES:
             word = AGGREGATION
         elif not isinstance(parent, (exp.Alias, exp.Paren, exp.Order, exp.Window, exp.Subquery)) and word == IDENTITY:
             word = TRANSFORMATION
@@ -257,11 +270,17 @@ class Tracer:
             return self._partial.get(memo, Sources())
         self._busy.add(memo)
         try:
+            rows_before, outputs_before = set(self._rows), set(self._outputs)
             result = self._output(scope, name)
             for _ in range(3):
                 if memo not in self._cycled or self._partial.get(memo) == result:
                     break
                 self._partial[memo] = result
+                # What was worked out from the partial answer is worked out again from the fuller one.
+                for key in set(self._rows) - rows_before:
+                    del self._rows[key]
+                for out in set(self._outputs) - outputs_before:
+                    del self._outputs[out]
                 result = self._output(scope, name)
         finally:
             self._busy.discard(memo)
@@ -294,9 +313,12 @@ class Tracer:
     def output_at(self, scope: Scope, position: int) -> Sources:
         """The sources of a scope's `position`-th column, through every branch of a set operation."""
         result = Sources()
-        for branch in _branches(scope):
+        branches = _branches(scope)
+        for branch in branches:
             items = _projections(branch)
-            if position >= len(items) or any(_is_star(i) for i in items[: position + 1]):
+            # Branches meet by position, which a star before it leaves unknown.
+            if position >= len(items) or _is_star(items[position]) or (
+                    len(branches) > 1 and any(_is_star(i) for i in items[:position])):
                 return Sources(unresolved=STAR_UNKNOWN)
             result.take(self.expr_sources(branch, items[position], "select", position), IDENTITY)
             result.take(self.row_level(branch), None)
