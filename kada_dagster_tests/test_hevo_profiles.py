@@ -99,14 +99,17 @@ def _part(value: str | None) -> str | None:
 def landed_edges(links: list[dict[str, str]], kind: str) -> set[tuple[Any, ...]]:
     out = set()
     for e in links:
-        if e["linkage_type"] != kind:
+        if e["linkage_type"] != ("column" if kind == "model_column" else kind):
             continue
         up = (e["upstream_host"], _part(e["upstream_database"]), _part(e["upstream_schema"]), e["upstream_object"])
         down = (e["downstream_host"], _part(e["downstream_database"]), _part(e["downstream_schema"]),
                 e["downstream_object"])
+        into_model = (e["via_object_id"] or "").startswith("hevo:model:") and kind != "table"
         if kind == "table":
             out.add((e["via_object_id"], up, down))
-        else:
+        elif kind == "model_column" and into_model:
+            out.add((e["via_object_id"], up, e["upstream_column"], down, e["downstream_column"], e["transformation"]))
+        elif kind == "column" and not into_model:
             out.add((e["via_object_id"], up, e["upstream_column"], down, e["downstream_column"]))
     return out
 
@@ -123,6 +126,10 @@ def expected_edges(sim: HevoSimulator, kind: str) -> set[tuple[Any, ...]]:
             ups = [(HOST, None, None, t["upstream_own"])]
         else:
             ups = [(k_host(t["destination"]), *u) for u in t["upstreams"]]
+        if kind == "model_column":
+            for table, column, output, word in t.get("model_columns") or ():
+                out.add((t["via"], (k_host(t["destination"]), *table), column, down, output, word))
+            continue
         for up in ups:
             if kind == "table":
                 out.add((t["via"], up, down))
@@ -157,6 +164,13 @@ def test_lineage_events_and_counts_match_the_ground_truth(flavour: str, profile:
     tables, columns = landed_edges(got["linkages"], "table"), landed_edges(got["linkages"], "column")
     assert tables == expected_edges(sim, "table") and len(tables) > 20
     assert columns == expected_edges(sim, "column") and len(columns) > 100
+    # column edges into models' output tables (contract v3), against the templates' hand labels
+    templated = {t["via"] for t in sim.truth_lineage() if t.get("model_columns") and t["created"] < END_MS
+                 and not t.get("unresolvable")}
+    model_columns = {e for e in landed_edges(got["linkages"], "model_column") if e[0] in templated}
+    expected = expected_edges(sim, "model_column")
+    assert model_columns == expected, (sorted(model_columns - expected)[:10], sorted(expected - model_columns)[:10])
+    assert len(templated) >= 2 if flavour == "standard" else not templated  # Edge has no models
     assert all(e["mapped"] == "true" for e in got["linkages"])
     metadata = Counter(r["object_type"] for r in got["metadata"])
     destinations = expected_counts(sim)

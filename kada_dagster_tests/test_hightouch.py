@@ -66,7 +66,7 @@ def test_single_partition_lands_the_contract_file_set(landed: dict[str, Any]) ->
     manifest = json.loads((landed["dir"] / f"hightouch_manifest_{STAMP}.json").read_text())
     assert manifest["instance"] == "hightouch" and manifest["source_type"] == "hightouch"
     assert (manifest["window_start"], manifest["window_end"]) == ("2026-11-22T00:00:00Z", "2026-11-23T00:00:00Z")
-    assert manifest["mask"] is True and manifest["compress"] is True and manifest["format_version"] == 2
+    assert manifest["mask"] is True and manifest["compress"] is True and manifest["format_version"] == 3
     for entry in manifest["files"]:
         data = (landed["dir"] / entry["name"]).read_bytes()
         assert hashlib.sha256(data).hexdigest() == entry["sha256"] and len(data) == entry["bytes"]

@@ -58,6 +58,11 @@ class Landed:
     object_ids: set[str]
     problems: dict[str, int]
     requests: dict[str, int]
+    model_columns: set[tuple[Any, ...]]  # column edges into models (contract v3), with their word
+
+
+def into_model_column(row: dict[str, str]) -> bool:
+    return row["linkage_type"] == "column" and row["downstream_object_type"] == "model"
 
 
 def read_csv(path: Path) -> list[dict[str, str]]:
@@ -88,10 +93,11 @@ def land(profile: str, tmp: Path, **resource: Any) -> Landed:
     for counts in counted.values():
         for category, count in counts.items():
             problems[category] = problems.get(category, 0) + count
-    return Landed(sim, {edge_key(r) for r in link_rows}, link_rows,
+    return Landed(sim, {edge_key(r) for r in link_rows if not into_model_column(r)}, link_rows,
                   read_csv(directory / f"hightouch_events_{STAMP}.csv.gz"),
                   {r["object_id"] for r in read_csv(directory / f"hightouch_metadata_{STAMP}.csv.gz")},
-                  problems, requests)
+                  problems, requests,
+                  {(*edge_key(r), r["transformation"]) for r in link_rows if into_model_column(r)})
 
 
 @pytest.fixture(scope="module")
@@ -120,6 +126,9 @@ def test_every_profile_gives_the_same_lineage_events_and_objects(landed: dict[st
         assert got.object_ids == reference.object_ids, profile
         if profile != "kada":
             assert got.links == reference.links, profile
+        if profile not in ("kada", "documented-opaque-filter"):  # a filter it cannot read: fewer INDIRECT edges
+            assert got.model_columns == reference.model_columns, profile
+    assert reference.model_columns
     # kada's lineage differs from the documented family only where the documented workspace differs
     kada_vias = {link[1] for link in landed["kada"].links ^ reference.links}
     changed = {f"hightouch:sync:{s['id']}" for s in reference.sim.syncs()
@@ -349,3 +358,62 @@ def test_case9_neither_lastrunat_nor_status_skips_a_sync() -> None:
         assert sync is not None
         assert runs_may_have_started(sync, END)[0] is needed, fields
     assert problems.counts["hightouch.sync.bad_timestamp"] == 1
+
+
+# --- column lineage into models (contract v3) --------------------------------------------------------------
+def _known_columns(sim: HightouchSimulator, model: dict[str, Any]) -> set[str]:
+    """The model columns the served syncs and model name (mappings' `from`, referencedColumns, primaryKey)."""
+    known = {model["primaryKey"]} if model.get("primaryKey") else set()
+    for sync in sim.syncs():
+        if sync["modelId"] == model["id"]:
+            known |= {m["from"] for m in sync["configuration"].get("mappings", []) if m.get("type") == "standard"}
+            known |= set(sync["referencedColumns"]) | ({sync["primaryKey"]} if sync.get("primaryKey") else set())
+            if sync["configuration"].get("externalIdMapping"):
+                known.add(sync["configuration"]["externalIdMapping"]["from"])
+    return known
+
+
+def _into(got: Landed, model_id: int) -> list[tuple[Any, ...]]:
+    return [e for e in got.model_columns if e[12] == f"hightouch:model:{model_id}"]
+
+
+def test_model_columns_of_every_model_type(landed: dict[str, Landed]) -> None:
+    got = landed["documented"]
+    models = {m["id"]: m for m in got.sim.models() if f"hightouch:model:{m['id']}" in got.object_ids}
+    table_edges = {(e[4], e[5], e[6], e[12]) for e in got.links if e[0] == "table" and e[2] == "table"}
+    seen: set[str] = set()
+    for mid, model in models.items():
+        edges = _into(got, mid)
+        kind = model["queryType"]
+        if kind == "table" or "dbt" in model:
+            known = {c.casefold() for c in _known_columns(got.sim, model)}
+            assert edges and all(e[14] == "IDENTITY" and e[7].casefold() == e[13].casefold() for e in edges), mid
+            assert known <= {e[13].casefold() for e in edges}, mid
+            seen.add("table/dbt")
+        elif kind == "visual":
+            parent = f"hightouch:model:{model['visual']['parentId']}"
+            assert edges and all(e[6] == parent for e in edges)
+            filtered = model["visual"]["filter"]["conditions"][0]["property"]
+            assert {e[7] for e in edges if e[14] == "INDIRECT"} == {filtered}
+            assert all(e[7] == e[13] for e in edges if e[14] == "IDENTITY")
+            seen.add("visual")
+        elif kind == "custom":
+            assert not edges
+            seen.add("custom")
+        elif kind == "raw_sql" and edges:  # every source column is in a table the model's table edges name
+            assert {(e[4], e[5], e[6]) for e in edges} <= {t[:3] for t in table_edges
+                                                           if t[3] == f"hightouch:model:{mid}"}
+            assert {"IDENTITY", "INDIRECT"} <= {e[14] for e in edges}
+            seen.add("raw_sql")
+    assert seen == {"table/dbt", "visual", "custom", "raw_sql"}
+    assert got.problems.get("hightouch.column_lineage.custom_model", 0) > 0
+
+
+def test_a_visual_filter_in_another_shape_gives_no_indirect_edge_and_is_counted(landed: dict[str, Landed]) -> None:
+    got, reference = landed["documented-opaque-filter"], landed["documented"]
+    visual = [m["id"] for m in got.sim.models() if m["queryType"] == "visual"]
+    assert visual and got.problems.get("hightouch.column_lineage.visual_filter_unread", 0) >= 1
+    for mid in visual:
+        edges = _into(got, mid)
+        assert edges and not [e for e in edges if e[14] == "INDIRECT"]
+        assert set(edges) == {e for e in _into(reference, mid) if e[14] == "IDENTITY"}

@@ -452,6 +452,56 @@ WHERE c.status <> 'Closed' AND c.priority IN ('High', 'Critical')""",
     ),
 ]
 
+# Each template's column lineage, labelled by hand from its SQL (kada_dagster_tests/lineage_corpus/README.md
+# rules): output column -> (direct [(table placeholder, column, word)], indirect [(table placeholder, column)]).
+MODEL_COLUMN_TRUTH: dict[str, dict[str, tuple[list[tuple[str, str, str]], list[tuple[str, str]]]]] = {
+    "daily_revenue": {
+        "order_date": ([("orders", "created_at", "TRANSFORMATION")],
+                       [("orders", "status"), ("orders", "__hevo__marked_deleted"), ("orders", "currency")]),
+        "currency": ([("orders", "currency", "IDENTITY")],
+                     [("orders", "status"), ("orders", "created_at"), ("orders", "__hevo__marked_deleted")]),
+        "revenue": ([("orders", "total_amount", "AGGREGATION")],
+                    [("orders", "status"), ("orders", "created_at"), ("orders", "__hevo__marked_deleted"),
+                     ("orders", "currency")]),
+        "order_count": ([], [("orders", "status"), ("orders", "created_at"), ("orders", "__hevo__marked_deleted"),
+                             ("orders", "currency")]),
+    },
+    "customer_ltv": {
+        "customer_id": ([("customers", "id", "IDENTITY")],
+                        [("orders", "customer_id"), ("orders", "status"), ("orders", "total_amount"),
+                         ("customers", "email")]),
+        "email": ([("customers", "email", "IDENTITY")],
+                  [("orders", "customer_id"), ("customers", "id"), ("orders", "status"), ("orders", "total_amount")]),
+        "ltv": ([("orders", "total_amount", "AGGREGATION")],
+                [("orders", "customer_id"), ("customers", "id"), ("orders", "status"), ("customers", "email")]),
+        "last_order_at": ([("orders", "created_at", "AGGREGATION")],
+                          [("orders", "customer_id"), ("customers", "id"), ("orders", "status"),
+                           ("orders", "total_amount"), ("customers", "email")]),
+    },
+    "pipeline_by_industry": {
+        "industry": ([("Account", "industry", "IDENTITY")],
+                     [("Account", "id"), ("Opportunity", "accountid"), ("Opportunity", "stagename"),
+                      ("Opportunity", "closedate")]),
+        "open_opportunities": ([("Opportunity", "id", "AGGREGATION")],
+                               [("Account", "id"), ("Opportunity", "accountid"), ("Opportunity", "stagename"),
+                                ("Opportunity", "closedate"), ("Account", "industry")]),
+        "pipeline_amount": ([("Opportunity", "amount", "AGGREGATION")],
+                            [("Account", "id"), ("Opportunity", "accountid"), ("Opportunity", "stagename"),
+                             ("Opportunity", "closedate"), ("Account", "industry")]),
+    },
+    "refund_rate": {
+        "reason": ([("refunds", "reason", "IDENTITY")], [("refunds", "amount"), ("orders", "created_at")]),
+        "refunds": ([], [("refunds", "amount"), ("orders", "created_at"), ("refunds", "reason")]),
+        "refund_rate": ([], [("refunds", "amount"), ("orders", "created_at"), ("refunds", "reason")]),
+    },
+    "open_cases": {
+        "id": ([("Case", "id", "IDENTITY")], [("Case", "status"), ("Case", "priority")]),
+        "accountid": ([("Case", "accountid", "IDENTITY")], [("Case", "status"), ("Case", "priority")]),
+        "subject": ([("Case", "subject", "IDENTITY")], [("Case", "status"), ("Case", "priority")]),
+        "priority": ([("Case", "priority", "IDENTITY")], [("Case", "status")]),
+    },
+}
+
 TRANSFORMATION_CODE = """from io.hevo.api import Event
 
 
@@ -932,9 +982,11 @@ class HevoSimulator(HistorySimulator):
             if candidates:
                 name, output, _req, sql, pks = candidates[(m // len(dests_with_tables)) % len(candidates)]
                 sql = sql.format(**{b: tables[b] for b in _req})
+                template: str | None = output
             else:
                 base, qualified = next(iter(tables.items()))
                 name, output, pks = f"{base.title()} current state", f"{base.lower()}_current", ["id"]
+                template = None
                 sql = f"SELECT *\nFROM {qualified}\nWHERE __hevo__marked_deleted = FALSE\n  AND updated_at >= '2026-06-01 00:00:00'"
             n = used_names.get(name, 0) + 1
             used_names[name] = n
@@ -950,6 +1002,8 @@ class HevoSimulator(HistorySimulator):
             self._truth.append({
                 "kind": "model", "via": f"hevo:model:{model_id}", "created": created, "source": None,
                 "destination": dest["name"], "columns": set(),
+                # the star template's columns are those the mappings show: checked by the tests separately
+                "model_columns": self._model_column_truth(template, tables, dtype, ddb, dschema) if template else None,
                 "upstream": None, "upstreams": {(_stored(ddb, dtype), _stored(dschema, dtype),
                                                  _stored(tables[b].split(".")[-1], dtype)) for b in required},
                 "downstream": (_stored(ddb, dtype), _stored(dschema, dtype), _stored(output, dtype)),
@@ -1018,6 +1072,18 @@ class HevoSimulator(HistorySimulator):
                     "created_ts": created,
                 }
             )
+
+    @staticmethod
+    def _model_column_truth(output: str, tables: dict[str, str], dtype: str, db: str,
+                            schema: str) -> set[tuple[tuple[str | None, ...], str | None, str | None, str]]:
+        """{((database, schema, table), column, output column, word)} of a template model, as stored."""
+        out: set[tuple[tuple[str | None, ...], str | None, str | None, str]] = set()
+        for column, (direct, indirect) in MODEL_COLUMN_TRUTH[output].items():
+            rows = [(b, c, w) for b, c, w in direct] + [(b, c, "INDIRECT") for b, c in indirect]
+            for base, source_column, word in rows:
+                table = (_stored(db, dtype), _stored(schema, dtype), _stored(tables[base].split(".")[-1], dtype))
+                out.add((table, _stored(source_column, dtype), _stored(column, dtype), word))
+        return out
 
     # ---- Edge account --------------------------------------------------------------------------------
 

@@ -70,6 +70,8 @@ runs and statuses); they differ in what the public record leaves open.
   use their ``createdAt``), running runs have no ``finishedAt`` key and a ``failedRows`` with only
   ``addedCount``.
 - ``documented-dbt-cloud-type``: the dbt Cloud model's queryType is ``dbt_cloud``.
+- ``documented-opaque-filter``: visual models' ``filter`` (OFFICIAL ``any``) in a shape other than the
+  ``{"type": "property", "property": <column>}`` conditions the others use (that shape is UNCONFIRMED).
 """
 
 from __future__ import annotations
@@ -129,6 +131,7 @@ PROFILES = (
     "documented-datahub-mappings",
     "documented-sparse-runs",
     "documented-dbt-cloud-type",
+    "documented-opaque-filter",
 )
 PAGE_CAP = 25  # documented-page-cap: the server's own page size limit
 # SyncRunStatus -> contract event status (the simulator's ground truth for tests)
@@ -818,6 +821,12 @@ class HightouchSimulator(HistorySimulator):
                         "secondaryLabel": columns[2],
                     }
                 }
+                if self.profile == "documented-opaque-filter":
+                    extra["visual"]["filter"] = {
+                        "operator": "and",
+                        "clauses": [{"column": columns[1], "comparator": "exists"},
+                                    {"column": "created_at", "comparator": "gt", "operand": "2025-06-30"}],
+                    }
                 query_type = "visual"
                 self._truth_models[mid] = ("model", parent["id"])
             else:  # custom

@@ -33,7 +33,7 @@ from kada_dagster.core.sensors import (
 from kada_dagster.core.settings import SettingsError, redact_url
 from kada_dagster.core.source import CollectorSource, PartitionWindow
 from kada_dagster.core.storage import IntermediateStorageError
-from kada_dagster.core.ui import check_result, column_schema, preview_table
+from kada_dagster.core.ui import check_result, column_lineage_metadata, column_schema, preview_table
 
 STORAGE_KEY = "kada_storage"
 LANDING_KEY = "kada_landing"
@@ -172,6 +172,10 @@ class CollectorAssets:
                               description="Every linkage endpoint that is one of our objects exists in metadata."),
             dg.AssetCheckSpec("unmapped_sources", asset=linkages, blocking=False, partitions_def=partitions,
                               description="Data sources without a `mapping` entry that K may not resolve (warning)."),
+            dg.AssetCheckSpec("model_columns_have_sources", asset=linkages, blocking=False, partitions_def=partitions,
+                              description="Model columns a sync maps (or a Hevo model's table stores) that have no "
+                                          "warehouse source column: a literal, or SQL that could not be traced, "
+                                          "with its reason (warning)."),
         ]
         return specs, checks
 
@@ -195,12 +199,16 @@ class CollectorAssets:
                 if kind == "metadata":
                     md["skipped_or_tolerated"] = dg.MetadataValue.json(outcome.problems.as_dict())
                     md["unresolved"] = dg.MetadataValue.json(outcome.unresolved)
+                if kind == "linkages":
+                    md.update(column_lineage_metadata(outcome.column_lineage, outcome.lineage_cache))
                 md["storage"] = dg.MetadataValue.path(str(store.base / instance / "tables"))
                 yield dg.MaterializeResult(asset_key=key, metadata=md)
             for kind, key in table_keys.items():
                 yield check_result(key, "conforms_to_contract", outcome.contract[kind])
             yield check_result(table_keys["linkages"], "linkage_endpoints_in_metadata", outcome.endpoints)
             yield check_result(table_keys["linkages"], "unmapped_sources", outcome.unmapped_check,
+                               dg.AssetCheckSeverity.WARN)
+            yield check_result(table_keys["linkages"], "model_columns_have_sources", outcome.model_columns_check,
                                dg.AssetCheckSeverity.WARN)
 
         return dg.multi_asset(name=f"{instance}_extract_tables", specs=specs, check_specs=checks, can_subset=False,

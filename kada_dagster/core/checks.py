@@ -106,3 +106,16 @@ def unmapped_sources_check(unmapped: list[dict[str, Any]]) -> CheckOutcome:
     names = sorted({str(u.get("name")) for u in unmapped})
     problems = [f"{len(names)} data sources are not mapped to a K source: {names[:20]}"] if names else []
     return CheckOutcome(not names, problems, {"unmapped_sources": len(names)})
+
+
+def model_columns_check(column_lineage: dict[str, dict[str, Any]]) -> CheckOutcome:
+    """Warns about model columns that flow on (a sync maps them, a table stores them) but have no warehouse
+    source: a literal, or a column whose SQL could not be traced (with its reason)."""
+    problems: list[str] = []
+    for partition, tally in sorted(column_lineage.items()):
+        missing = tally.get("examples_without_source") or []
+        if missing:
+            problems.append(f"{partition}: {len(missing)} model column(s) without a source column, e.g. "
+                            + "; ".join(missing[:10]))
+    flowing = max((int(t.get("flowing_columns_without_source", 0)) for t in column_lineage.values()), default=0)
+    return CheckOutcome(not problems, problems, {"flowing_columns_without_source": flowing})

@@ -20,6 +20,7 @@ from kada_dagster.core.checks import (
     CheckOutcome,
     contract_check,
     linkage_endpoints_check,
+    model_columns_check,
     unmapped_sources_check,
 )
 from kada_dagster.core.extract.column_lineage import LineageCache
@@ -133,6 +134,10 @@ class TablesOutcome:
     column_lineage: dict[str, dict[str, Any]] = field(default_factory=dict)  # per partition
     lineage_cache: dict[str, int] = field(default_factory=dict)
 
+    @property
+    def model_columns_check(self) -> CheckOutcome:
+        return model_columns_check(self.column_lineage)
+
     def summary_line(self, instance: str) -> str:
         rows = ", ".join(f"{sum(self.summaries[k].rows_by_partition.values())} {k}" for k in KINDS)
         return (f"{instance} tables for {self.partitions} partition(s): {rows}; {len(self.unmapped)} unmapped "
@@ -153,7 +158,9 @@ def build_tables(source: CollectorSource, store: IntermediateStore, instance: st
     for window in windows:
         result = source.normalise(RawPartition(store, instance, window),
                                   NormaliseContext(settings, window, problems, cache))
-        column_lineage[window.key] = result.stats.get("column_lineage", {})
+        report = result.stats.get("column_lineage", {})
+        store.write_json(instance, window.key, "column_lineage", report)
+        column_lineage[window.key] = {k: v for k, v in report.items() if k != "unresolved_columns"}
         for kind in KINDS:
             table = result.tables[kind]
             store.write_table(instance, window.key, kind, table)

@@ -196,6 +196,18 @@ class IntermediateStore:
         os.replace(tmp, path)
         return path
 
+    def report_path(self, instance: str, partition: str, name: str) -> Path:
+        return self.base / instance / "tables" / partition / f"{name}.json"
+
+    def write_json(self, instance: str, partition: str, name: str, value: Any) -> Path:
+        """A partition's report beside its tables (e.g. the column lineage's unresolved columns)."""
+        path = self.report_path(instance, partition, name)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(temp_name("tmp", path.name))
+        tmp.write_text(json.dumps(value, sort_keys=True, default=str), encoding="utf-8")
+        os.replace(tmp, path)
+        return path
+
     def read_table(self, instance: str, partition: str, kind: str) -> pa.Table:
         path = self.table_path(instance, partition, kind)
         if not path.exists():

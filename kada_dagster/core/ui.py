@@ -143,3 +143,20 @@ def check_result(asset_key: dg.AssetKey, name: str, outcome: CheckOutcome,
                                description=None if outcome.passed else "; ".join(outcome.problems[:3]))
 
 
+
+
+def column_lineage_metadata(by_partition: dict[str, dict[str, Any]], cache: dict[str, int]) -> dict[str, Any]:
+    """Column lineage through model SQL as the linkages page shows it: the last day's coverage and
+    unresolved columns by reason, the same per day, and how much the SQL-digest cache saved."""
+    if not by_partition:
+        return {}
+    last = by_partition[max(by_partition)]
+    per_day = {day: {"models_with_column_lineage": t.get("models_with_column_lineage", 0),
+                     "columns_with_lineage": t.get("columns_with_lineage", 0),
+                     "unresolved_columns": sum((t.get("unresolved_columns_by_reason") or {}).values())}
+               for day, t in sorted(by_partition.items())}
+    return {
+        "column_lineage": dg.MetadataValue.json({k: v for k, v in last.items() if k != "examples_without_source"}),
+        "column_lineage_by_partition": dg.MetadataValue.json(per_day),
+        "lineage_cache": dg.MetadataValue.json(cache),
+    }

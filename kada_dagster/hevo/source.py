@@ -31,6 +31,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from kada_dagster.core import source as core
+from kada_dagster.core.extract.column_lineage import ModelSql, trace_model
 from kada_dagster.core.extract.masking import dialect_for, mask_sql, mask_text
 from kada_dagster.core.extract.redaction import redact
 from kada_dagster.core.extract.references import (
@@ -55,6 +56,7 @@ from kada_dagster.hevo.records import (
     UNLOADED_MAPPING_STATUSES,
     Connector,
     EventType,
+    FieldMapping,
     HevoDestination,
     HevoModel,
     HevoObject,
@@ -439,6 +441,8 @@ class _HevoTables(ExtractTables):
         self.pipelines, self.destinations, self.objects = pipelines, destinations, objects
         self.joined, self.models, self.workflows = joined, models, workflows
         self.source_refs = {pid: self._reference(p.source, p.name) for pid, p in pipelines.items()}
+        # (host, database, schema, table) → the columns Hevo shows for it: loaded tables, models' outputs
+        self.table_columns: dict[tuple[str, str, str, str], list[str]] = {}
 
     # references -------------------------------------------------------------------------------
     def _reference(self, connector: Connector, *names: str | None) -> Reference:
@@ -605,6 +609,7 @@ class _HevoTables(ExtractTables):
             for downstream, platform, fields in targets:
                 if downstream is None:
                     continue
+                self._note_table_columns(downstream, platform, fields)
                 if upstream is None:
                     table = self.source_table(pipeline, o)
                     upstream = self._external(pipeline.source, self.source_refs[pipeline.id], table.database,
@@ -622,8 +627,34 @@ class _HevoTables(ExtractTables):
             downstream, _ = self._standard_target(pipeline, mapping)
             if downstream is not None and (pipeline.source.name or pipeline.source.type):
                 self.edge(self.own("source", pid), downstream, via_object_id=self.oid("pipeline", pid))
-        for m in self.models.values():
+        for m in models_in_order(self.models.values()):
             self._model_lineage(m)
+
+    def _note_table_columns(self, table: Endpoint, platform: str | None, fields: Iterable[FieldMapping]) -> None:
+        """A loaded table's columns as its field mappings show them (all it loads): the schema that
+        resolves a model's stars and unqualified columns over it."""
+        columns = [fold_identifier(f.destination, platform) for f in fields if f.loaded and f.destination]
+        if columns and table.database and table.schema:
+            key = (table.host or "", table.database, table.schema, table.object)
+            self.table_columns.setdefault(key, [])
+            self.table_columns[key] += [c for c in columns if c not in self.table_columns[key]]
+
+    def _model_columns(self, model: HevoModel, destination: Connector, reference: Reference, output: Endpoint,
+                       platform: str | None, why: str) -> None:
+        """Column edges into the model's output table: its source_query traced in the destination's dialect
+        over the columns Hevo's mappings show for the tables it reads (contract v3)."""
+        if not model.source_query:
+            return
+        host = output.host or ""
+        known = {(db, schema, table): cols for (h, db, schema, table), cols in self.table_columns.items() if h == host}
+        lineage = trace_model(ModelSql(model.source_query, platform, reference.database, reference.schema), known,
+                              self.ctx.lineage_cache)
+        self.model_columns(output, lineage,
+                           lambda c: self._external(destination, reference, c.database, c.schema, c.table, why),
+                           via=self.oid("model", model.id), label=self.oid("model", model.id))
+        columns = [c.name for c in lineage.columns if not c.name.startswith("#")]
+        if output.database and output.schema and columns and not lineage.open_star:  # a model reading this one
+            self.table_columns[(host, output.database, output.schema, output.object)] = columns
 
     def _model_lineage(self, model: HevoModel) -> None:
         if not model.output_table:
@@ -654,6 +685,22 @@ class _HevoTables(ExtractTables):
                 self.edge(upstream, downstream, via_object_id=via)
         if not tables and destination.id in self.destinations:
             self.edge(self.own("destination", destination.id), downstream, via_object_id=via)
+        self._model_columns(model, destination, reference, downstream, platform, why)
+
+
+def models_in_order(models: Iterable[HevoModel]) -> list[HevoModel]:
+    """Models ordered so that one reading another's output table (its name in the SQL) comes after it."""
+    pending = list(models)
+    ordered: list[HevoModel] = []
+    while pending:
+        outputs = {m.id: (m.output_table or "").rsplit(".", 1)[-1].casefold() for m in pending}
+        ready = [m for m in pending if not any(
+            other.id != m.id and outputs[other.id] and outputs[other.id] in (m.source_query or "").casefold()
+            for other in pending)]
+        chosen = ready or pending[:1]  # a cycle: take them in the API's order
+        ordered += chosen
+        pending = [m for m in pending if m not in chosen]
+    return ordered
 
 
 def add_job_events(tables: ExtractTables, jobs: Iterable[Any]) -> None:

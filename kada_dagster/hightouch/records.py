@@ -100,7 +100,9 @@ class HtModel(HtObject):
     table_name: str | None = None  # OFFICIAL: table.name (whether it is qualified is UNCONFIRMED: both read)
     dbt: DbtModel | None = None  # OFFICIAL: dbt or dbt_cloud object
     parent_id: str | None = None  # OFFICIAL: visual.parentId
+    visual_filter: Any = None  # OFFICIAL: visual.filter* (any): its shape is UNCONFIRMED
     custom_query: Any = None  # OFFICIAL: custom.query (opaque)
+    primary_key: str | None = None  # OFFICIAL: primaryKey* ("null if the query doesn't get directly synced")
 
 
 @dataclass
@@ -115,6 +117,7 @@ class HtSync(HtObject):
     last_run_state: str = "missing"
     configuration: dict[str, Any] = field(default_factory=dict, repr=False)  # OFFICIAL: configuration*
     referenced_columns: frozenset[str] | None = None  # OFFICIAL: referencedColumns* (model columns used)
+    primary_key: str | None = None  # OFFICIAL: primaryKey* str (the model column the sync matches rows on)
     tags: dict[str, Any] = field(default_factory=dict)  # OFFICIAL in SPEC26 only: tags
 
 
@@ -208,6 +211,18 @@ def _parse_dbt(data: Mapping[str, Any]) -> DbtModel | None:
     return None
 
 
+def lineage_kind(model: HtModel) -> str | None:
+    """The model's kind for lineage: dbt Cloud by its `dbt_cloud` object (its queryType string is UNCONFIRMED)."""
+    if model.dbt is not None:
+        return "dbt_cloud" if model.dbt.cloud else "dbt"
+    return model.query_type
+
+
+def _column_name(value: Any) -> str | None:
+    """A column name field (`primaryKey`): a non-empty string, else None."""
+    return value.strip() if isinstance(value, str) and value.strip() else None
+
+
 def parse_model(data: Any, problems: ProblemLog) -> HtModel | None:
     object_id = require_id("hightouch", "model", data, problems)
     if object_id is None:
@@ -232,7 +247,9 @@ def parse_model(data: Any, problems: ProblemLog) -> HtModel | None:
         table_name=as_str(as_dict(data.get("table")).get("name")) or None,
         dbt=dbt,
         parent_id=norm_id(as_dict(data.get("visual")).get("parentId")),
+        visual_filter=as_dict(data.get("visual")).get("filter"),
         custom_query=as_dict(data.get("custom")).get("query"),
+        primary_key=_column_name(data.get("primaryKey")),
     )
 
 
@@ -264,6 +281,7 @@ def parse_sync(data: Any, problems: ProblemLog) -> HtSync | None:
         configuration=as_dict(data.get("configuration")),
         referenced_columns=frozenset(c for c in referenced if isinstance(c, str))
         if isinstance(referenced, list) else None,
+        primary_key=_column_name(data.get("primaryKey")),
         tags=dict(tags) if isinstance(tags, Mapping) else {},
     )
 

@@ -61,6 +61,7 @@ from kada_dagster.core.source import (
     RawPartition,
 )
 from kada_dagster.core.timeutil import iso, iso_ts, parse_ts
+from kada_dagster.hightouch.model_columns import add_model_columns
 from kada_dagster.hightouch.records import (
     HtDestination,
     HtModel,
@@ -70,6 +71,7 @@ from kada_dagster.hightouch.records import (
     HtSyncRun,
     column_mappings,
     destination_object_name,
+    lineage_kind,
     parse_destination,
     parse_model,
     parse_run,
@@ -281,7 +283,7 @@ class _HightouchTables(ExtractTables):
             if sql:
                 self.databaselog.add(databaselog_row(
                     log_id=f"{SOURCE_TYPE}:model_query:{m.id}", object_id=oid("model", m.id),
-                    reference=reference if source else None, query_type=_kind(m) or "",
+                    reference=reference if source else None, query_type=lineage_kind(m) or "",
                     query_text=self._mask_sql(sql, source), captured_at=iso(m.updated_at or m.created_at),
                     schema=(reference.schema or None) if source else None))
         for sync in self.syncs.values():
@@ -304,7 +306,7 @@ class _HightouchTables(ExtractTables):
         return props
 
     def _definition(self, model: HtModel, source: HtSource | None) -> str | None:
-        kind = _kind(model)
+        kind = lineage_kind(model)
         if kind == "raw_sql":
             return self._mask_sql(model.raw_sql, source)
         if kind in ("dbt", "dbt_cloud"):
@@ -333,18 +335,26 @@ class _HightouchTables(ExtractTables):
                                                                  "linked to its source only")
             return []
 
+    def _model_table(self, m: HtModel) -> TableName | None:
+        """The one table a `table` model, or a `dbt` model with database/schema/name, reads."""
+        source, reference = self._source_of(m)
+        platform, kind = _type(source), lineage_kind(m)
+        if kind == "table" and m.table_name:
+            return split_table_name(m.table_name, reference.database, reference.schema, platform)
+        if kind == "dbt" and m.dbt is not None and m.dbt.database and m.dbt.schema and m.dbt.name:
+            return TableName(fold_identifier(m.dbt.database, platform), fold_identifier(m.dbt.schema, platform),
+                             fold_identifier(m.dbt.name, platform))
+        return None
+
     def _model_upstreams(self, m: HtModel, source: HtSource | None, reference: Reference) -> list[TableName] | None:
         """The warehouse tables a model reads, or None when its type gives none (linked to its source)."""
-        platform = _type(source)
-        kind = _kind(m)
-        if kind == "table" and m.table_name:
-            return [split_table_name(m.table_name, reference.database, reference.schema, platform)]
+        kind = lineage_kind(m)
+        table = self._model_table(m)
+        if table is not None:
+            return [table]
         if kind == "raw_sql" and m.raw_sql:
             return self._sql_tables(m, m.raw_sql, source, reference)
         if kind == "dbt" and m.dbt is not None:
-            if m.dbt.database and m.dbt.schema and m.dbt.name:
-                return [TableName(fold_identifier(m.dbt.database, platform), fold_identifier(m.dbt.schema, platform),
-                                  fold_identifier(m.dbt.name, platform))]
             self.problems.record("hightouch.unresolved.dbt_table",
                                  f"dbt model {m.id}: dbt.database/schema/name incomplete; read from compiledSql")
             return self._sql_tables(m, m.dbt.compiled_sql, source, reference) if m.dbt.compiled_sql else []
@@ -361,7 +371,7 @@ class _HightouchTables(ExtractTables):
         for m in self.models.values():
             source, reference = self._source_of(m)
             downstream = self.own("model", m.id)
-            if _kind(m) == "visual" and m.parent_id:
+            if lineage_kind(m) == "visual" and m.parent_id:
                 if m.parent_id in self.models:
                     self.edge(self.own("model", m.parent_id), downstream)
                 else:
@@ -399,6 +409,8 @@ class _HightouchTables(ExtractTables):
             for model_column, destination_field in mappings.pairs:
                 self.edge(upstream, target, via_object_id=via,
                           upstream_column=model_column, downstream_column=destination_field)
+        add_model_columns(self, self.models, self.syncs.values(), self._source_of, self._model_table,
+                          self._table_endpoint)
 
     def _destination_reference(self, destination: HtDestination) -> Reference:
         """The K reference of a destination, from its documented id, type and name and the user's mapping."""
@@ -479,13 +491,6 @@ def _run_event(tables: ExtractTables, run: HtSyncRun, mask: bool) -> dict[str, A
 
 def _sync_id(data: Any) -> str | None:
     return norm_id(data.get("syncId")) if isinstance(data, Mapping) else None
-
-
-def _kind(model: HtModel) -> str | None:
-    """The lineage kind: dbt Cloud by its `dbt_cloud` object (its queryType string is UNCONFIRMED)."""
-    if model.dbt is not None:
-        return "dbt_cloud" if model.dbt.cloud else "dbt"
-    return model.query_type
 
 
 def _type(source: HtSource | None) -> str | None:

@@ -143,6 +143,7 @@ class ColumnLineageTally:
     unresolved: Counter[str] = field(default_factory=Counter)
     edges: Counter[str] = field(default_factory=Counter)
     without_source: list[str] = field(default_factory=list)
+    unresolved_columns: list[tuple[str, str, str]] = field(default_factory=list)  # (model, column, reason)
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -153,3 +154,8 @@ class ColumnLineageTally:
             "flowing_columns_without_source": len(self.without_source),
             "examples_without_source": self.without_source[:20],
         }
+
+    def report(self) -> dict[str, Any]:
+        """Everything, for intermediate storage: each unresolved column with its model and reason."""
+        return {**self.as_dict(), "examples_without_source": self.without_source,
+                "unresolved_columns": [list(u) for u in self.unresolved_columns]}

@@ -58,7 +58,7 @@ class QueryError(Exception):
         self.reason = reason
 
 
-def parse_query(sql: str, dialect: str | None) -> exp.Expression:
+def parse_query(sql: str, dialect: str | None) -> exp.Query:
     """The query a model runs: the last statement, or the SELECT of a CREATE ... AS / INSERT."""
     try:
         statements = [s for s in sqlglot.parse(sql, read=dialect) if s is not None]
@@ -112,7 +112,7 @@ def _failed(reason: str, api_columns: Collection[str]) -> QueryLineage:
     return QueryLineage(tuple(OutputColumn(name, True, unresolved=reason) for name in api_columns), error=reason)
 
 
-def _fold_unquoted(query: exp.Expression, dialect: str) -> None:
+def _fold_unquoted(query: exp.Expr, dialect: str) -> None:
     """Folds unquoted identifiers as the warehouse stores them (contract v2); quoted ones stay as written.
     (sqlglot's own normalisation also folds quoted names on Redshift, which the contract keeps.)"""
     fold = str.upper if dialect == "snowflake" else str.lower
@@ -121,11 +121,11 @@ def _fold_unquoted(query: exp.Expression, dialect: str) -> None:
             identifier.set("this", fold(identifier.this))
 
 
-def _is_star(node: exp.Expression) -> bool:
+def _is_star(node: exp.Expr) -> bool:
     return isinstance(node, exp.Star) or (isinstance(node, exp.Column) and isinstance(node.this, exp.Star))
 
 
-def _projection_name(node: exp.Expression) -> tuple[str, bool] | None:
+def _projection_name(node: exp.Expr) -> tuple[str, bool] | None:
     """A SELECT item's output name and whether it was quoted; None for an unnamed expression."""
     if isinstance(node, exp.Alias):
         ident = node.args.get("alias")
@@ -135,7 +135,7 @@ def _projection_name(node: exp.Expression) -> tuple[str, bool] | None:
     return None
 
 
-def _walk(node: exp.Expression) -> Iterator[exp.Expression]:
+def _walk(node: exp.Expr) -> Iterator[exp.Expr]:
     """Columns and nested queries under `node`, without entering the nested queries."""
     stack = [node]
     while stack:
@@ -149,7 +149,14 @@ def _walk(node: exp.Expression) -> Iterator[exp.Expression]:
         stack.extend(current.iter_expressions())
 
 
-def path_word(node: exp.Expression, root: exp.Expression) -> str | None:
+def _aggregates(node: exp.Expr) -> bool:
+    """An aggregate over rows (window navigation such as LAG copies one row's value instead)."""
+    if isinstance(node, exp.Anonymous):
+        return node.name.upper() in _ANONYMOUS_AGGREGATES
+    return isinstance(node, exp.AggFunc) and not isinstance(node, _NAVIGATION)
+
+
+def path_word(node: exp.Expr, root: exp.Expr) -> str | None:
     """How a value at `node` reaches `root`: its word, or None when it only orders or partitions
     (a window's PARTITION BY / ORDER BY, an aggregate's ORDER BY)."""
     word = IDENTITY
@@ -159,7 +166,7 @@ def path_word(node: exp.Expression, root: exp.Expression) -> str | None:
             return None
         if isinstance(parent, exp.Filter) and child.arg_key == "expression":
             word = AGGREGATION  # `SUM(x) FILTER (WHERE c)` reads c as `SUM(CASE WHEN c THEN x END)` would
-        elif isinstance(parent, exp.AggFunc) and not isinstance(parent, _NAVIGATION) or isinstance(parent, exp.Anonymous) and parent.name.upper() in _ANONYMOUS_AGGREGATES:
+        elif _aggregates(parent):
             word = AGGREGATION
         elif not isinstance(parent, (exp.Alias, exp.Paren, exp.Order, exp.Window, exp.Subquery)) and word == IDENTITY:
             word = TRANSFORMATION
@@ -172,7 +179,7 @@ _FLATTEN_COLUMNS = ("SEQ", "KEY", "PATH", "INDEX", "VALUE", "THIS")  # Snowflake
 _YES, _MAYBE, _NO = "yes", "maybe", "no"
 
 
-def _projections(scope: Scope) -> list[exp.Expression]:
+def _projections(scope: Scope) -> list[exp.Expr]:
     """The SELECT items of a scope; of a set operation, its leftmost branch's."""
     node = scope.expression
     while isinstance(node, exp.SetOperation):
@@ -196,7 +203,7 @@ def _alias_columns(scope: Scope) -> list[str]:
     return [c.name for c in alias.columns] if isinstance(alias, exp.TableAlias) else []
 
 
-def _star_parts(star: exp.Expression) -> tuple[str | None, exp.Star]:
+def _star_parts(star: exp.Expr) -> tuple[str | None, exp.Star]:
     if isinstance(star, exp.Column):
         return star.table or None, star.this
     assert isinstance(star, exp.Star)
@@ -218,6 +225,12 @@ class Tracer:
         self._cycled: set[tuple[int, str]] = set()
         self._partial: dict[tuple[int, str], Sources] = {}
         self.unresolved_refs: set[int] = set()
+
+    def stored(self, name: str) -> str:
+        """A name from outside the SQL (the API's) as the warehouse stores it unquoted."""
+        if self.dialect == "snowflake":
+            return name.upper()
+        return name.lower() if self.fold else name
 
     def key(self, name: str) -> str:
         return name if self.fold else name.casefold()
@@ -250,7 +263,8 @@ class Tracer:
             if any(_matches(name, e, q) for e, q in explicit):
                 continue
             if stars:
-                columns.append(_output((name, quoted), self.output(self.root, name)))
+                # An API name carries no quoting: it is read as the warehouse stores an unquoted name.
+                columns.append(_output((name, quoted), self.output(self.root, self.stored(name))))
             else:
                 columns.append(OutputColumn(name, quoted, unresolved=NOT_IN_QUERY))
         return QueryLineage(columns=tuple(columns), open_star=bool(stars) and star_names is None,
@@ -350,7 +364,7 @@ class Tracer:
                 reason = STAR_UNKNOWN
         return Sources(unresolved=reason)
 
-    def star_names(self, scope: Scope, stars: list[exp.Expression]) -> list[str] | None:
+    def star_names(self, scope: Scope, stars: list[exp.Expr]) -> list[str] | None:
         """Every name the stars of `scope` produce, when every relation's columns are known; else None."""
         names: list[str] = []
         for item in stars:
@@ -405,7 +419,7 @@ class Tracer:
         return _YES if any(self.same(c, name) for c in columns) else _NO
 
     def candidates(self, scope: Scope, name: str, only: str | None = None) -> list[tuple[object, str]]:
-        found = []
+        found: list[tuple[object, str]] = []
         for alias, (_node, source) in scope.selected_sources.items():
             if only and not self.same(alias, only):
                 continue
@@ -430,7 +444,7 @@ class Tracer:
         return None
 
     @staticmethod
-    def _flattens(node: exp.Expression) -> bool:
+    def _flattens(node: exp.Expr) -> bool:
         return any(isinstance(f, (exp.Explode, exp.Posexplode)) or (isinstance(f, exp.Anonymous)
                    and f.name.upper() == "FLATTEN") for f in node.find_all(exp.Func))
 
@@ -438,7 +452,7 @@ class Tracer:
         return (self.key(table.catalog), self.key(table.db), self.key(table.name))
 
     # --- expressions and columns -------------------------------------------------------------------
-    def expr_sources(self, scope: Scope, root: exp.Expression, clause: str, position: int | None) -> Sources:
+    def expr_sources(self, scope: Scope, root: exp.Expr, clause: str, position: int | None) -> Sources:
         """The sources of the columns and subqueries an expression of `scope` reads, each by its path's word."""
         result = Sources()
         for node in _walk(root):
@@ -604,7 +618,7 @@ class Tracer:
         return None
 
 
-def _row_clauses(select: exp.Select) -> Iterator[tuple[str, exp.Expression]]:
+def _row_clauses(select: exp.Select) -> Iterator[tuple[str, exp.Expr]]:
     """(clause, expression) for every row-level clause of a SELECT."""
     for clause, key in (("where", "where"), ("having", "having"), ("qualify", "qualify")):
         node = select.args.get(key)
@@ -626,7 +640,7 @@ def _row_clauses(select: exp.Select) -> Iterator[tuple[str, exp.Expression]]:
         yield "order", distinct.args["on"]
 
 
-def _position(expression: exp.Expression) -> int | None:
+def _position(expression: exp.Expr) -> int | None:
     """`GROUP BY 2` / `ORDER BY 2`: the 1-based SELECT item it names."""
     if isinstance(expression, exp.Literal) and expression.is_int:
         return int(expression.name)

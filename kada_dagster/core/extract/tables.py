@@ -66,6 +66,7 @@ class ExtractTables:
             flows = flowing is None or column.name in flowing
             if column.unresolved:
                 tally.unresolved[column.unresolved] += 1
+                tally.unresolved_columns.append((label, column.name, column.unresolved))
                 self.problems.record(f"{self.source_type}.column_lineage.{column.unresolved}",
                                      f"{label} column {column.name!r}: no column edges ({column.unresolved})")
                 if flows:
@@ -104,4 +105,4 @@ class ExtractTables:
         tables = {kind: builders[kind].build(SORT_KEYS[kind]) for kind in KINDS}
         return ExtractResult(tables=tables,
                              unmapped_sources=sorted(self.unmapped.values(), key=lambda u: str(u["name"])),
-                             stats={"edges": dict(self.edge_counts), "column_lineage": self.column_lineage.as_dict()})
+                             stats={"edges": dict(self.edge_counts), "column_lineage": self.column_lineage.report()})
