@@ -94,7 +94,7 @@ def label_edges(entry: Entry) -> set[Edge]:
 @dataclass
 class Prediction:
     edges: set[Edge] = field(default_factory=set)
-    unresolved: dict[str, str] = field(default_factory=dict)
+    unresolved: dict[str, str] = field(default_factory=dict)  # "*": a star whose columns nothing shows
     seconds: float = 0.0
 
 
@@ -155,7 +155,7 @@ def score_entry(entry: Entry, prediction: Prediction) -> tuple[Tally, list[str],
             got = {(c, up, _cls(w)) for c, up, w in prediction.edges if c == column}
             if got == {(c, up, _cls(w)) for c, up, w in mine}:
                 schema_outcome["right"] += 1
-            elif column in prediction.unresolved and not got:
+            elif not got and (column in prediction.unresolved or "*" in prediction.unresolved):
                 schema_outcome["unresolved"] += 1
             else:
                 schema_outcome["wrong"] += 1
@@ -210,6 +210,8 @@ def predict_ours(entry: Entry) -> Prediction:
     lineage = trace_query(entry.sql, entry.dialect, *entry.defaults, entry.api_columns, entry.table_columns)
     seconds = time.perf_counter() - started
     prediction = Prediction(seconds=seconds)
+    if lineage.open_star:
+        prediction.unresolved["*"] = "star_columns_unknown"
     for column in lineage.columns:
         if column.unresolved:
             prediction.unresolved[column.name] = column.unresolved

@@ -89,6 +89,7 @@ class ExtractTables:
                 tally.without_source.append(f"{label} {column.name}: no warehouse column flows into it")
         if lineage.open_star:
             tally.unresolved["star_columns_unknown"] += 1
+            tally.unresolved_columns.append((label, "*", "star_columns_unknown"))
             self.problems.record(f"{self.source_type}.column_lineage.star_columns_unknown",
                                  f"{label}: a star whose columns nothing shows; only named columns traced")
         tally.models_with_lineage += traced
