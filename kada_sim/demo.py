@@ -39,7 +39,7 @@ def _start_simulators(stack: ExitStack) -> dict[str, str]:
     from kada_sim.hightouch import HightouchSimConfig, HightouchSimulator
 
     env: dict[str, str] = {}
-    hightouch = HightouchSimulator(HightouchSimConfig(seed=42))
+    hightouch = HightouchSimulator(HightouchSimConfig(seed=42, story=True))
     url = stack.enter_context(hightouch.serve())
     env.update(HIGHTOUCH_API_BASE_URL=url, HIGHTOUCH_API_TOKEN=hightouch.config.token)
     print(f"simulated Hightouch API: {url}")
@@ -48,7 +48,7 @@ def _start_simulators(stack: ExitStack) -> dict[str, str]:
         from kada_sim.hevo import HevoSimConfig, HevoSimulator
     except ImportError:
         return env
-    hevo = HevoSimulator(HevoSimConfig(seed=42, flavour="standard"))
+    hevo = HevoSimulator(HevoSimConfig(seed=42, flavour="standard", story=True))
     hevo_url = stack.enter_context(hevo.serve())
     env.update(HEVO_API_BASE_URL=hevo_url, HEVO_API_KEY=hevo.config.api_key, HEVO_API_SECRET=hevo.config.api_secret,
                HEVO_API_FLAVOUR="standard")
@@ -70,6 +70,25 @@ def _print_landed(landing_root: Path, instance: str, partition: str) -> None:
     print(f"  {manifest_path.name:<52} (manifest, written last)")
 
 
+def _print_story(landing_root: Path, partition: str) -> None:
+    """One column's way from PostgreSQL to Salesforce, read from the two instances' landed linkages alone."""
+    import csv
+    import gzip
+    import io
+
+    from kada_sim.story import POSTGRES_COLUMN, SALESFORCE_FIELD, describe, walk
+
+    stamp = (datetime.fromisoformat(partition) + timedelta(days=1)).strftime("%Y%m%d%H%M%S")
+    rows: list[dict[str, str]] = []
+    for instance in ("hevo", "hightouch"):
+        path = landing_root / "lz" / instance / "landing" / f"{instance}_linkages_{stamp}.csv.gz"
+        rows += list(csv.DictReader(io.StringIO(gzip.decompress(path.read_bytes()).decode("utf-8"))))
+    paths = [p for p in walk(rows, POSTGRES_COLUMN) if p[-1][0][3:] == SALESFORCE_FIELD]
+    if paths:
+        print("Column lineage across both instances' landed linkages (PostgreSQL -> Hevo -> Hightouch -> Salesforce):")
+        print("\n".join("  " + line for line in describe(paths[0])))
+
+
 def main() -> int:
     partition = os.environ.get("DEMO_PARTITION") or latest_complete_partition()
     landing_root = Path(os.environ.get("KADA_LANDING_URL", "./landing")).resolve()
@@ -88,6 +107,8 @@ def main() -> int:
                 print(f"demo: materialising {instance} failed (exit {result.returncode})")
                 return result.returncode
             _print_landed(landing_root, instance, partition)
+        if len(instances) == 2:
+            _print_story(landing_root, partition)
     print("Open the UI with `make dev` to see these runs, their metadata and checks.")
     return 0
 

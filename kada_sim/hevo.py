@@ -104,6 +104,7 @@ from kada_sim.server import (
     unit_floats,
     weighted_choice,
 )
+from kada_sim.story import hevo_story
 
 # What each profile serves (see the module docstring). "kada" is our own, richest shape; "documented" only
 # what the reference marks OFFICIAL or 3P; each "documented-<variant>" one UNCONFIRMED alternative.
@@ -182,6 +183,8 @@ class HevoSimConfig(SimOptions):
     jobs_per_pipeline_per_day: int = 6
     days: int = 7
     end: datetime | None = None
+    story: bool = False
+    """Standard: add the cross-tool story of ``kada_sim.story`` (a pipeline from PostgreSQL and a mart model)."""
     wrap_single_objects: bool = True
     source_type_as_object: bool = False
     default_limit: int = 10
@@ -923,6 +926,20 @@ class HevoSimulator(HistorySimulator):
             self._event_types[pid] = event_types
             self._mappings[pid] = mappings
         self._build_standard_models(rng, dest_ctx)
+        if cfg.story:
+            self._add_story()
+
+    def _add_story(self) -> None:
+        """The Hevo end of ``kada_sim.story``: Snowflake destination, pipeline from PostgreSQL, mart model."""
+        story = hevo_story(self.history_start_ms - 30 * DAY_MS)
+        self._destinations.append(story["destination"])
+        pid = story["pipeline"]["id"]
+        self._pipelines.append(story["pipeline"])
+        self._objects[pid], self._event_types[pid] = [story["object"]], [story["event_type"]]
+        self._mappings[pid] = {story["event_type"]["name"]: story["mapping"]}
+        self._transformations[pid] = {"pipeline_id": pid, "enabled": False, "language": "PYTHON",
+                                      "code": DEFAULT_TRANSFORMATION_CODE, "updated_ts": story["pipeline"]["created_ts"]}
+        self._models.append(story["model"])
 
     def _mapping(
         self,

@@ -104,6 +104,8 @@ from kada_sim.server import (
     unit_floats,
     weighted_choice,
 )
+from kada_sim.story import CONTACT_MAPPINGS, hightouch_story
+from kada_sim.story import SNOWFLAKE_HOST as STORY_SNOWFLAKE_HOST
 
 API_PREFIX = "/api/v1"
 SYNC_RUN_STATUSES = (
@@ -176,6 +178,8 @@ class HightouchSimConfig(SimOptions):
     max_limit: int = 100
     string_ids: bool = False
     dangling_references: bool = False
+    story: bool = False
+    """Add the cross-tool story of ``kada_sim.story`` (a model reading the mart a Hevo model builds)."""
 
 
 # --------------------------------------------------------------------------------------------------
@@ -555,7 +559,30 @@ class HightouchSimulator(HistorySimulator):
         self._build_models(rng)
         self._build_destinations(rng)
         self._build_syncs(rng)
+        if cfg.story:
+            self._add_story()
         self._finish_relations()
+
+    def _add_story(self) -> None:
+        """The Hightouch end of ``kada_sim.story``: source, model, Salesforce destination and sync."""
+        salesforce = next((d["id"] for d in self._destinations if d["type"] == "salesforce"), None)
+        created = self.history_start_ms - 30 * DAY_MS
+        story = hightouch_story(self.config.workspace_id, created, salesforce)
+        self._sources.append(story["source"])
+        self._source_ctx[1999] = {"type": "snowflake", "name": story["source"]["name"], "database": "ANALYTICS",
+                                  "schema": "MARTS", "host": STORY_SNOWFLAKE_HOST, "styles": []}
+        self._models.append(story["model"])
+        self._model_columns[5999], self._model_grain[5999] = [c for c, _f in CONTACT_MAPPINGS], "customers"
+        self._truth_models[5999] = ("tables", {("ANALYTICS", "MARTS", "DIM_CUSTOMERS")})
+        if story["destination"] is not None:
+            self._destinations.append(story["destination"])
+        sync = story["sync"]
+        self._syncs.append(sync)
+        self._truth_syncs[sync["id"]] = ("Contact", sorted(CONTACT_MAPPINGS))
+        self._runtime[sync["id"]] = _SyncRuntime(
+            index=len(self._syncs) - 1, id=sync["id"], created_ms=created, has_runs=False, rows_base=100, event=False,
+            last_state=None, columns=[c for c, _f in CONTACT_MAPPINGS], pk="CUSTOMER_ID", table="customers",
+            dest_name="Salesforce")
 
     def _source_configuration(
         self, stype: str, i: int, rng: random.Random
