@@ -71,4 +71,4 @@ def test_definitions_match_the_snapshot(monkeypatch: pytest.MonkeyPatch) -> None
         SNAPSHOT.write_text(json.dumps(current, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     expected = json.loads(SNAPSHOT.read_text(encoding="utf-8"))
     assert current == expected, "the code location's structure changed: review, then regenerate the snapshot"
-    assert len(current["assets"]) == 12 and len(current["checks"]) == 14
+    assert len(current["assets"]) == 12 and len(current["checks"]) == 16

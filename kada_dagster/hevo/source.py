@@ -31,7 +31,7 @@ from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
 from kada_dagster.core import source as core
-from kada_dagster.core.extract.column_lineage import ModelSql, trace_model
+from kada_dagster.core.extract.column_lineage import ModelSql
 from kada_dagster.core.extract.masking import dialect_for, mask_sql, mask_text
 from kada_dagster.core.extract.redaction import redact
 from kada_dagster.core.extract.references import (
@@ -48,6 +48,7 @@ from kada_dagster.core.http import ClientError, NotFoundError
 from kada_dagster.core.problems import ProblemLog
 from kada_dagster.core.records import norm_id
 from kada_dagster.core.timeutil import iso, parse_ts
+from kada_dagster.hevo.model_columns import add_model_columns, note_table_columns
 from kada_dagster.hevo.records import (
     EVENT_TYPE_KEY,
     NO_DATA_OBJECT_STATUSES,
@@ -56,7 +57,6 @@ from kada_dagster.hevo.records import (
     UNLOADED_MAPPING_STATUSES,
     Connector,
     EventType,
-    FieldMapping,
     HevoDestination,
     HevoModel,
     HevoObject,
@@ -609,7 +609,7 @@ class _HevoTables(ExtractTables):
             for downstream, platform, fields in targets:
                 if downstream is None:
                     continue
-                self._note_table_columns(downstream, platform, fields)
+                note_table_columns(self.table_columns, downstream, platform, fields)
                 if upstream is None:
                     table = self.source_table(pipeline, o)
                     upstream = self._external(pipeline.source, self.source_refs[pipeline.id], table.database,
@@ -629,32 +629,6 @@ class _HevoTables(ExtractTables):
                 self.edge(self.own("source", pid), downstream, via_object_id=self.oid("pipeline", pid))
         for m in models_in_order(self.models.values()):
             self._model_lineage(m)
-
-    def _note_table_columns(self, table: Endpoint, platform: str | None, fields: Iterable[FieldMapping]) -> None:
-        """A loaded table's columns as its field mappings show them (all it loads): the schema that
-        resolves a model's stars and unqualified columns over it."""
-        columns = [fold_identifier(f.destination, platform) for f in fields if f.loaded and f.destination]
-        if columns and table.database and table.schema:
-            key = (table.host or "", table.database, table.schema, table.object)
-            self.table_columns.setdefault(key, [])
-            self.table_columns[key] += [c for c in columns if c not in self.table_columns[key]]
-
-    def _model_columns(self, model: HevoModel, destination: Connector, reference: Reference, output: Endpoint,
-                       platform: str | None, why: str) -> None:
-        """Column edges into the model's output table: its source_query traced in the destination's dialect
-        over the columns Hevo's mappings show for the tables it reads (contract v3)."""
-        if not model.source_query:
-            return
-        host = output.host or ""
-        known = {(db, schema, table): cols for (h, db, schema, table), cols in self.table_columns.items() if h == host}
-        lineage = trace_model(ModelSql(model.source_query, platform, reference.database, reference.schema), known,
-                              self.ctx.lineage_cache)
-        self.model_columns(output, lineage,
-                           lambda c: self._external(destination, reference, c.database, c.schema, c.table, why),
-                           via=self.oid("model", model.id), label=self.oid("model", model.id))
-        columns = [c.name for c in lineage.columns if not c.name.startswith("#")]
-        if output.database and output.schema and columns and not lineage.open_star:  # a model reading this one
-            self.table_columns[(host, output.database, output.schema, output.object)] = columns
 
     def _model_lineage(self, model: HevoModel) -> None:
         if not model.output_table:
@@ -685,7 +659,10 @@ class _HevoTables(ExtractTables):
                 self.edge(upstream, downstream, via_object_id=via)
         if not tables and destination.id in self.destinations:
             self.edge(self.own("destination", destination.id), downstream, via_object_id=via)
-        self._model_columns(model, destination, reference, downstream, platform, why)
+        if model.source_query:
+            add_model_columns(self, model, self.table_columns,
+                              lambda c: self._external(destination, reference, c.database, c.schema, c.table, why),
+                              ModelSql(model.source_query, platform, reference.database, reference.schema), downstream)
 
 
 def models_in_order(models: Iterable[HevoModel]) -> list[HevoModel]:

@@ -35,14 +35,20 @@ from kada_dagster.core.extract.lineage_types import (
     SourceColumn,
     Sources,
 )
+from kada_dagster.core.extract.sql_scopes import (
+    FOLDING_DIALECTS,
+    MAYBE,
+    YES,
+    ScopeColumns,
+    alias_columns,
+    branches,
+    is_star,
+    projection_name,
+    projections,
+    star_parts,
+)
 
 # Dialects whose warehouse folds unquoted names (contract v2); the others keep names as written and
-# compare them case-insensitively.
-FOLDING_DIALECTS = frozenset({"snowflake", "postgres", "redshift"})
-# Where a SELECT-list alias may be used by a later item of the same list (a lateral alias).
-_LATERAL_ALIAS_DIALECTS = frozenset({"snowflake", "bigquery", "redshift", "databricks", "duckdb", "spark"})
-# ... and in WHERE.
-_WHERE_ALIAS_DIALECTS = frozenset({"snowflake", "redshift", "duckdb", "databricks"})
 # Window navigation copies a value from another row: a TRANSFORMATION, though sqlglot types it an aggregate.
 _NAVIGATION = (exp.Lag, exp.Lead, exp.FirstValue, exp.LastValue, exp.NthValue)
 _ANONYMOUS_AGGREGATES = frozenset({
@@ -102,7 +108,7 @@ def trace_query(
         return _failed(UNSUPPORTED, api_columns)
     tracer = Tracer(root, dialect, table_columns or {})
     try:
-        return tracer.query_lineage(api_columns)
+        return query_lineage(tracer, api_columns)
     except (SqlglotError, RecursionError, ValueError, KeyError, AttributeError):
         return _failed(UNSUPPORTED, api_columns)
 
@@ -119,20 +125,6 @@ def _fold_unquoted(query: exp.Expr, dialect: str) -> None:
     for identifier in query.find_all(exp.Identifier):
         if not identifier.quoted:
             identifier.set("this", fold(identifier.this))
-
-
-def _is_star(node: exp.Expr) -> bool:
-    return isinstance(node, exp.Star) or (isinstance(node, exp.Column) and isinstance(node.this, exp.Star))
-
-
-def _projection_name(node: exp.Expr) -> tuple[str, bool] | None:
-    """A SELECT item's output name and whether it was quoted; None for an unnamed expression."""
-    if isinstance(node, exp.Alias):
-        ident = node.args.get("alias")
-        return node.alias, bool(isinstance(ident, exp.Identifier) and ident.quoted)
-    if isinstance(node, exp.Column) and not _is_star(node):
-        return node.name, bool(node.this.quoted) if isinstance(node.this, exp.Identifier) else False
-    return None
 
 
 def _walk(node: exp.Expr) -> Iterator[exp.Expr]:
@@ -174,101 +166,17 @@ def path_word(node: exp.Expr, root: exp.Expr) -> str | None:
     return word
 
 
-
-_FLATTEN_COLUMNS = ("SEQ", "KEY", "PATH", "INDEX", "VALUE", "THIS")  # Snowflake FLATTEN's output columns
-_YES, _MAYBE, _NO = "yes", "maybe", "no"
-
-
-def _projections(scope: Scope) -> list[exp.Expr]:
-    """The SELECT items of a scope; of a set operation, its leftmost branch's."""
-    node = scope.expression
-    while isinstance(node, exp.SetOperation):
-        node = node.this
-        if isinstance(node, exp.Subquery):
-            node = node.unnest()
-    return list(node.expressions) if isinstance(node, exp.Select) else []
-
-
-def _branches(scope: Scope) -> list[Scope]:
-    """The SELECT scopes of a set operation, left to right."""
-    if not isinstance(scope.expression, exp.SetOperation):
-        return [scope]
-    return [branch for child in scope.set_operation_scopes for branch in _branches(child)]
-
-
-def _alias_columns(scope: Scope) -> list[str]:
-    """The column list of a CTE or derived table alias (`r(n)`, `AS x(a, b)`), which renames by position."""
-    parent = scope.expression.parent
-    alias = parent.args.get("alias") if isinstance(parent, (exp.CTE, exp.Subquery)) else None
-    return [c.name for c in alias.columns] if isinstance(alias, exp.TableAlias) else []
-
-
-def _star_parts(star: exp.Expr) -> tuple[str | None, exp.Star]:
-    if isinstance(star, exp.Column):
-        return star.table or None, star.this
-    assert isinstance(star, exp.Star)
-    return None, star
-
-
-class Tracer:
+class Tracer(ScopeColumns):
     """Traces the output columns of one parsed query, memoising each scope's columns and row-level sources."""
 
     def __init__(self, root: Scope, dialect: str | None, table_columns: Mapping[tuple[str, str, str], Collection[str]]):
-        self.root = root
-        self.dialect = dialect
-        self.fold = dialect in FOLDING_DIALECTS
-        self.tables = {tuple(self.key(p) for p in name): list(cols) for name, cols in table_columns.items()}
-        self.by_query: dict[int, Scope] = {id(s.expression): s for s in root.traverse()}
+        super().__init__(root, dialect, table_columns)
         self._outputs: dict[tuple[int, str], Sources] = {}
         self._rows: dict[int, Sources] = {}
         self._busy: set[tuple[int, str]] = set()
         self._cycled: set[tuple[int, str]] = set()
         self._partial: dict[tuple[int, str], Sources] = {}
         self.unresolved_refs: set[int] = set()
-
-    def stored(self, name: str) -> str:
-        """A name from outside the SQL (the API's) as the warehouse stores it unquoted."""
-        if self.dialect == "snowflake":
-            return name.upper()
-        return name.lower() if self.fold else name
-
-    def key(self, name: str) -> str:
-        return name if self.fold else name.casefold()
-
-    def same(self, a: str, b: str) -> bool:
-        return self.key(a) == self.key(b)
-
-    # --- the query's output ------------------------------------------------------------------------
-    def query_lineage(self, api_columns: Collection[str]) -> QueryLineage:
-        columns: list[OutputColumn] = []
-        explicit: list[tuple[str, bool]] = []
-        projections = _projections(self.root)
-        for position, item in enumerate(projections):
-            if _is_star(item):
-                continue
-            named = _projection_name(item)
-            if named is None:
-                columns.append(OutputColumn(f"#{position + 1}", False, unresolved=UNNAMED))
-                continue
-            explicit.append(named)
-            spelled = next((api for api in api_columns if _matches(api, *named)), named[0])
-            columns.append(_output((spelled, named[1]), self.output_at(self.root, position)))
-        stars = [item for item in projections if _is_star(item)]
-        star_names = self.star_names(self.root, stars) if stars else []
-        names = [(n, True) for n in star_names or ()]
-        for api in api_columns:
-            if not any(_matches(api, name, quoted) for name, quoted in explicit + names):
-                names.append((api, True))
-        for name, quoted in names:
-            if any(_matches(name, e, q) for e, q in explicit):
-                continue
-            if stars:
-                # An API name carries no quoting: it is read as the warehouse stores an unquoted name.
-                columns.append(_output((name, quoted), self.output(self.root, self.stored(name))))
-            else:
-                columns.append(OutputColumn(name, quoted, unresolved=NOT_IN_QUERY))
-        return QueryLineage(columns=tuple(columns), open_star=bool(stars) and star_names is None,
-                            unresolved_references=len(self.unresolved_refs))
 
     def output(self, scope: Scope, name: str) -> Sources:
         """The sources of the column `name` that `scope` produces (its row-level sources included).
@@ -301,21 +209,13 @@ class Tracer:
         self._outputs[memo] = result
         return result
 
-    def real(self, scope: Scope) -> Scope:
-        """A recursive CTE's reference to itself stands for the CTE (sqlglot gives it a scope of its own)."""
-        if scope.scope_type.name == "CTE" and not isinstance(scope.expression.parent, exp.CTE):
-            cte = scope.expression.find_ancestor(exp.CTE)
-            if cte is not None and id(cte.this) in self.by_query:
-                return self.by_query[id(cte.this)]
-        return scope
-
     def _output(self, scope: Scope, name: str) -> Sources:
-        renamed = _alias_columns(scope)
+        renamed = alias_columns(scope)
         if renamed:
             positions = [i for i, column in enumerate(renamed) if self.same(column, name)]
             return self.output_at(scope, positions[0]) if positions else Sources(unresolved=NOT_IN_QUERY)
-        for position, item in enumerate(_projections(scope)):
-            named = _projection_name(item)
+        for position, item in enumerate(projections(scope)):
+            named = projection_name(item)
             if named and self.same(named[0], name):
                 return self.output_at(scope, position)
         if isinstance(scope.expression, exp.SetOperation):
@@ -327,12 +227,12 @@ class Tracer:
     def output_at(self, scope: Scope, position: int) -> Sources:
         """The sources of a scope's `position`-th column, through every branch of a set operation."""
         result = Sources()
-        branches = _branches(scope)
-        for branch in branches:
-            items = _projections(branch)
+        every = branches(scope)
+        for branch in every:
+            items = projections(branch)
             # Branches meet by position, which a star before it leaves unknown.
-            if position >= len(items) or _is_star(items[position]) or (
-                    len(branches) > 1 and any(_is_star(i) for i in items[:position])):
+            if position >= len(items) or is_star(items[position]) or (
+                    len(every) > 1 and any(is_star(i) for i in items[:position])):
                 return Sources(unresolved=STAR_UNKNOWN)
             result.take(self.expr_sources(branch, items[position], "select", position), IDENTITY)
             result.take(self.row_level(branch), None)
@@ -342,10 +242,10 @@ class Tracer:
     def from_star(self, scope: Scope, name: str) -> Sources:
         """`name` produced by a star of `scope`: the one relation that has it, or unresolved."""
         reason = NOT_IN_QUERY
-        for item in _projections(scope):
-            if not _is_star(item):
+        for item in projections(scope):
+            if not is_star(item):
                 continue
-            table, star = _star_parts(item)
+            table, star = star_parts(item)
             wanted = name
             renames = {self.key(a.alias): a.this for a in star.args.get("rename") or []}
             if self.key(name) in renames:
@@ -356,100 +256,13 @@ class Tracer:
                 if self.same(replace.alias, name):
                     return self.expr_sources(scope, replace, "select", None)
             found = self.candidates(scope, wanted, only=table)
-            yes = [c for c, has in found if has == _YES]
-            maybe = [c for c, has in found if has == _MAYBE]
+            yes = [c for c, has in found if has == YES]
+            maybe = [c for c, has in found if has == MAYBE]
             if len(yes) == 1 or (not yes and len(maybe) == 1):
                 return self.source_column(scope, (yes or maybe)[0], wanted, IDENTITY)
             if yes or maybe:
                 reason = STAR_UNKNOWN
         return Sources(unresolved=reason)
-
-    def star_names(self, scope: Scope, stars: list[exp.Expr]) -> list[str] | None:
-        """Every name the stars of `scope` produce, when every relation's columns are known; else None."""
-        names: list[str] = []
-        for item in stars:
-            table, star = _star_parts(item)
-            excluded = {self.key(c.name) for c in star.args.get("except_") or []}
-            renames = {self.key(a.this.name): a.alias for a in star.args.get("rename") or []}
-            for alias, (_node, source) in scope.selected_sources.items():
-                if table and not self.same(alias, table):
-                    continue
-                columns = self.column_names(source)
-                if columns is None:
-                    return None
-                names += [renames.get(self.key(c), c) for c in columns if self.key(c) not in excluded]
-        return names
-
-    def column_names(self, source: object) -> list[str] | None:
-        """All the columns a FROM source has, or None when nothing shows them all."""
-        if isinstance(source, Scope):
-            source = self.real(source)
-        if isinstance(source, exp.Table):
-            return self.tables.get(self._table_key(source))
-        if not isinstance(source, Scope):
-            return None
-        if source.is_udtf:
-            return self._udtf_names(source)
-        renamed = _alias_columns(source)
-        if renamed:
-            return renamed
-        names: list[str] = []
-        stars = []
-        for item in _projections(source):
-            if _is_star(item):
-                stars.append(item)
-                continue
-            named = _projection_name(item)
-            if named is None:
-                return None
-            names.append(named[0])
-        if stars:
-            expanded = self.star_names(_branches(source)[0], stars)
-            return None if expanded is None else names + expanded
-        return names
-
-    def has_column(self, source: object, name: str) -> str:
-        columns = self.column_names(source)
-        if columns is None:
-            if isinstance(source, Scope) and not source.is_udtf:
-                named = [_projection_name(i) for i in _projections(source)]
-                if any(n and self.same(n[0], name) for n in named):
-                    return _YES
-            return _MAYBE
-        return _YES if any(self.same(c, name) for c in columns) else _NO
-
-    def candidates(self, scope: Scope, name: str, only: str | None = None) -> list[tuple[object, str]]:
-        found: list[tuple[object, str]] = []
-        for alias, (_node, source) in scope.selected_sources.items():
-            if only and not self.same(alias, only):
-                continue
-            has = self.has_column(source, name)
-            if has != _NO:
-                found.append((source, has))
-        return found
-
-    def _udtf_names(self, udtf: Scope) -> list[str] | None:
-        node = udtf.expression
-        if isinstance(node, exp.Lateral) and isinstance(node.this, exp.Subquery):
-            inner = self.by_query.get(id(node.this.unnest()))
-            return self.column_names(inner) if inner else None
-        alias = node.args.get("alias")
-        columns = [c.name for c in alias.columns] if isinstance(alias, exp.TableAlias) else []
-        if isinstance(node, exp.Unnest):
-            names = columns or ([alias.name] if isinstance(alias, exp.TableAlias) and alias.name else [])
-            offset = node.args.get("offset")
-            return names + ([offset.name] if isinstance(offset, exp.Expression) and offset.name else [])
-        if self._flattens(node):
-            return columns or list(_FLATTEN_COLUMNS)
-        return None
-
-    @staticmethod
-    def _flattens(node: exp.Expr) -> bool:
-        return any(isinstance(f, (exp.Explode, exp.Posexplode)) or (isinstance(f, exp.Anonymous)
-                   and f.name.upper() == "FLATTEN") for f in node.find_all(exp.Func))
-
-    def _table_key(self, table: exp.Table) -> tuple[str, ...]:
-        return (self.key(table.catalog), self.key(table.db), self.key(table.name))
 
     # --- expressions and columns -------------------------------------------------------------------
     def expr_sources(self, scope: Scope, root: exp.Expr, clause: str, position: int | None) -> Sources:
@@ -460,15 +273,15 @@ class Tracer:
             if isinstance(node, exp.Query):
                 child = self.by_query.get(id(node))
                 result.take(self.subquery_sources(child) if child else Sources(unresolved=UNSUPPORTED), word)
-            elif isinstance(node, exp.Column) and not _is_star(node):
+            elif isinstance(node, exp.Column) and not is_star(node):
                 result.take(self.resolve(scope, node, clause, position), word)
         return result
 
     def subquery_sources(self, child: Scope) -> Sources:
         """Everything a nested query reads: its columns' sources as direct, its row-level ones as indirect."""
         result = Sources()
-        for position, item in enumerate(_projections(child)):
-            if not _is_star(item):
+        for position, item in enumerate(projections(child)):
+            if not is_star(item):
                 result.take(self.output_at(child, position), IDENTITY)
         result.take(self.row_level(child), None)
         return result
@@ -487,45 +300,22 @@ class Tracer:
             return Sources().take_as(field_of, TRANSFORMATION)  # `address.city`, `item.sku`
         return self.resolve_name(scope, column.name, column, clause, position)
 
-    def lookup(self, scope: Scope | None, alias: str, db: str) -> tuple[Scope, object] | None:
-        """The FROM source named `alias` in `scope` or, for a correlated reference, an enclosing scope."""
-        while scope is not None:
-            for name, (node, source) in scope.selected_sources.items():
-                if self.same(name, alias) and (not db or not isinstance(node, exp.Table) or self.same(node.db, db)):
-                    return scope, source
-            scope = scope.parent
-        return None
-
     def resolve_name(self, scope: Scope, name: str, column: exp.Column, clause: str, position: int | None) -> Sources:
         """An unqualified column: a lateral alias, the one relation that has it, or an outer query's column."""
         alias_at = self._alias_position(scope, name, clause, position)
         if alias_at is not None and clause == "order":
-            return self.expr_sources(scope, _projections(scope)[alias_at], "select", alias_at)
+            return self.expr_sources(scope, projections(scope)[alias_at], "select", alias_at)
         found = self.candidates(scope, name)
-        yes = [s for s, has in found if has == _YES]
-        maybe = [s for s, has in found if has == _MAYBE]
+        yes = [s for s, has in found if has == YES]
+        maybe = [s for s, has in found if has == MAYBE]
         if not yes and alias_at is not None:
-            return self.expr_sources(scope, _projections(scope)[alias_at], "select", alias_at)
+            return self.expr_sources(scope, projections(scope)[alias_at], "select", alias_at)
         if len(yes) == 1 or (not yes and len(maybe) == 1):
             return self.source_column(scope, (yes or maybe)[0], name, IDENTITY)
         if not found and scope.parent is not None and scope.scope_type.name in ("SUBQUERY", "UDTF"):
             return self.resolve_name(scope.parent, name, column, "where", None)
         self.unresolved_refs.add(id(column))
         return Sources(unresolved=AMBIGUOUS)
-
-    def _alias_position(self, scope: Scope, name: str, clause: str, position: int | None) -> int | None:
-        """Where a SELECT alias `name` that this clause may read is defined (dialect rules), if any."""
-        allowed = (clause == "order" or clause in ("group", "having", "qualify")
-                   or (clause == "select" and self.dialect in _LATERAL_ALIAS_DIALECTS)
-                   or (clause == "where" and self.dialect in _WHERE_ALIAS_DIALECTS))
-        if not allowed or not isinstance(scope.expression, exp.Select):
-            return None
-        for at, item in enumerate(scope.expression.expressions):
-            if clause == "select" and (position is None or at >= position):
-                break
-            if isinstance(item, exp.Alias) and self.same(item.alias, name):
-                return at
-        return None
 
     def source_column(self, owner: Scope, source: object, name: str, word: str) -> Sources:
         """Column `name` of a FROM source of `owner`: a warehouse column, or a column of a nested query."""
@@ -579,7 +369,7 @@ class Tracer:
         result = Sources()
         node = scope.expression
         if isinstance(node, exp.SetOperation):
-            for branch in _branches(scope):
+            for branch in branches(scope):
                 result.take(self.row_level(branch), None)
             return result
         if not isinstance(node, exp.Select):
@@ -595,7 +385,7 @@ class Tracer:
         group = node.args.get("group")
         if isinstance(group, exp.Group) and group.args.get("all"):
             for at, item in enumerate(node.expressions):
-                if not item.find(exp.AggFunc) and not _is_star(item):
+                if not item.find(exp.AggFunc) and not is_star(item):
                     result.take(self.expr_sources(scope, item, "select", at), None)
         for join in node.args.get("joins") or []:
             for identifier in join.args.get("using") or []:
@@ -607,16 +397,6 @@ class Tracer:
                 if inner is not None:
                     result.take(self.row_level(inner), None)
         return result
-
-    def _fed_by(self, source: Scope) -> Scope | None:
-        """The query whose rows a FROM source passes on (a LATERAL subquery's), or None for UNNEST/FLATTEN."""
-        if not source.is_udtf:
-            return source
-        node = source.expression
-        if isinstance(node, exp.Lateral) and isinstance(node.this, exp.Subquery):
-            return self.by_query.get(id(node.this.unnest()))
-        return None
-
 
 def _row_clauses(select: exp.Select) -> Iterator[tuple[str, exp.Expr]]:
     """(clause, expression) for every row-level clause of a SELECT."""
@@ -658,3 +438,36 @@ def _output(named: tuple[str, bool], sources: Sources) -> OutputColumn:
         return OutputColumn(name, quoted, unresolved=sources.unresolved)
     indirect = tuple(sorted(c for c in sources.indirect if c not in sources.direct))
     return OutputColumn(name, quoted, tuple(sorted(sources.direct.items())), indirect)
+
+
+def query_lineage(self: Tracer, api_columns: Collection[str]) -> QueryLineage:
+    """The query's output columns: the SELECT's own, then the ones a star produces that the API names."""
+    columns: list[OutputColumn] = []
+    explicit: list[tuple[str, bool]] = []
+    items = projections(self.root)
+    for position, item in enumerate(items):
+        if is_star(item):
+            continue
+        named = projection_name(item)
+        if named is None:
+            columns.append(OutputColumn(f"#{position + 1}", False, unresolved=UNNAMED))
+            continue
+        explicit.append(named)
+        spelled = next((api for api in api_columns if _matches(api, *named)), named[0])
+        columns.append(_output((spelled, named[1]), self.output_at(self.root, position)))
+    stars = [item for item in items if is_star(item)]
+    star_names = self.star_names(self.root, stars) if stars else []
+    names = [(n, True) for n in star_names or ()]
+    for api in api_columns:
+        if not any(_matches(api, name, quoted) for name, quoted in explicit + names):
+            names.append((api, True))
+    for name, quoted in names:
+        if any(_matches(name, e, q) for e, q in explicit):
+            continue
+        if stars:
+            # An API name carries no quoting: it is read as the warehouse stores an unquoted name.
+            columns.append(_output((name, quoted), self.output(self.root, self.stored(name))))
+        else:
+            columns.append(OutputColumn(name, quoted, unresolved=NOT_IN_QUERY))
+    return QueryLineage(columns=tuple(columns), open_star=bool(stars) and star_names is None,
+                        unresolved_references=len(self.unresolved_refs))
