@@ -128,6 +128,27 @@ def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
         goals.append(_goal("s5.rss_growth", label5, f"peak RSS of {year['days']} days ≤ 1.25 × that of {short['days']} days",
                            _ratio(year["ours"].get("peak_rss_bytes"), short["ours"].get("peak_rss_bytes")), 1.25,
                            f"{year['ours']['peak_rss_bytes'] / MB:,.0f} MB vs {short['ours']['peak_rss_bytes'] / MB:,.0f} MB"))
+    goals += _lineage_goals(s.get("s6_lineage", {}))
+    return goals
+
+
+def _lineage_goals(s6: dict[str, Any]) -> list[dict[str, Any]]:
+    if "corpus" not in s6:
+        return []
+    ours, label = s6["corpus"]["ours"], f"6 Column lineage, {s6['corpus']['entries']}-query corpus"
+    o = ours["overall"]
+    goals = [
+        _goal("s6.precision", label, "edges of the wrong kind ≤ 1 % (precision ≥ 0.99)", 1 - o["precision"], 0.01,
+              f"precision {o['precision']:.4f} ({o['edges_correct']}/{o['edges_predicted']} edges)"),
+        _goal("s6.recall", label, "value sources missed ≤ 5 % (recall ≥ 0.95)", 1 - o["recall_value_sources"], 0.05,
+              f"recall {o['recall_value_sources']:.4f} ({o['value_sources_found']}/{o['value_sources']})"),
+        _goal("s6.p95_ms", label, "p95 ms per model ≤ 50", ours["timing"].get("p95_ms"), 50.0,
+              f"p50 {ours['timing'].get('p50_ms')} ms, p95 {ours['timing'].get('p95_ms')} ms"),
+    ]
+    norm = s6.get("normalise", {})
+    if "warm_vs_cold" in norm:
+        goals.append(_goal("s6.warm", label, "a warm day's normalise ≤ a cold one's", norm["warm_vs_cold"], 1.0,
+                           f"{norm['warm']['normalise_s']:.2f} s warm vs {norm['cold']['normalise_s']:.2f} s cold"))
     return goals
 
 

@@ -213,6 +213,12 @@ def scenario_hevo(r: Runner) -> dict[str, Any]:
     return hevo_bench.run(r)
 
 
+def scenario_lineage(r: Runner) -> dict[str, Any]:
+    from benchmarks import lineage_bench
+
+    return lineage_bench.run(r)
+
+
 # --- all --------------------------------------------------------------------------------------------
 
 SCENARIOS = [
@@ -221,6 +227,7 @@ SCENARIOS = [
     ("s3_hevo", "Hevo Standard and Edge", scenario_hevo),
     ("s4_land", "Normalise and land sync runs", scenario_land),
     ("s5_hightouch_year", "Hightouch 365-day range in one run", scenario_hightouch_year),
+    ("s6_lineage", "Column lineage: corpus accuracy and normalise cost", scenario_lineage),
 ]
 
 

@@ -264,6 +264,15 @@ TASKS: dict[str, Callable[[dict[str, Any]], dict[str, Any]]] = {
 }
 
 
+def _lineage_normalise(p: dict[str, Any]) -> dict[str, Any]:
+    from benchmarks.lineage_bench import normalise_cold_warm
+
+    return normalise_cold_warm(p)
+
+
+TASKS["lineage_normalise"] = _lineage_normalise
+
+
 def main(argv: list[str]) -> int:
     task, params_path, result_path = argv
     params = json.loads(Path(params_path).read_text())

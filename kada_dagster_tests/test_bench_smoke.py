@@ -21,7 +21,8 @@ def test_bench_smoke_produces_numbers_for_every_scenario(tmp_path: Path) -> None
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
     results = json.loads((tmp_path / "results.json").read_text())
     s = results["scenarios"]
-    assert set(s) == {"s1_hightouch_daily", "s2_hightouch_backfill", "s3_hevo", "s4_land", "s5_hightouch_year"}
+    assert set(s) == {"s1_hightouch_daily", "s2_hightouch_backfill", "s3_hevo", "s4_land", "s5_hightouch_year",
+                      "s6_lineage"}
     assert not [name for name, scenario in s.items() if "error" in scenario or "skipped" in scenario]
 
     s1 = s["s1_hightouch_daily"]
@@ -61,10 +62,16 @@ def test_bench_smoke_produces_numbers_for_every_scenario(tmp_path: Path) -> None
     assert all(_number(land[k]) and land[k] > 0 for k in ("normalise_s", "stage_file_set_s", "rows_per_s",
                                                            "events_vs_gzip6", "peak_rss_bytes"))
 
+    lineage = s["s6_lineage"]
+    assert lineage["corpus"]["entries"] >= 80 and lineage["corpus"]["ours"]["timing"]["p95_ms"] > 0
+    assert lineage["normalise"]["warm"]["lineage_cache"]["misses"] == 0
+    assert lineage["normalise"]["cold"]["lineage_cache"]["misses"] == lineage["normalise"]["distinct_sql_traced"] > 0
+
     goals = results["goals"]
     assert {g["id"] for g in goals} >= {"s1.wall", "s1.requests", "s1.429", "s1.naive", "s2.requests", "s4.gzip",
                                         "s4.rss", "s3.standard.wall", "s3.edge.wall", "s3.standard.naive",
                                         "s1.api_wall", "s1.ours_vs_bucket.api_wall", "s1.bucket_vs_bucket.api_wall",
-                                        "s3.edge.api_wall", "s5.api_wall", "s5.rss_growth"}
+                                        "s3.edge.api_wall", "s5.api_wall", "s5.rss_growth", "s6.precision",
+                                        "s6.recall", "s6.p95_ms", "s6.warm"}
     assert all(_number(g["value"]) for g in goals)
     assert (tmp_path / "BENCHMARKS.md").read_text().startswith("# Benchmarks")
