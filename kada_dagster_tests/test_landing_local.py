@@ -204,7 +204,7 @@ def test_manual_push_daily_job_stops_before_landing_then_landing_alone_pushes(
     materialised = {e.asset_key.to_user_string() for e in daily.get_asset_materialization_events()}
     assert materialised == {f"hightouch/{k}" for k in ("raw", *KINDS)}
     checks = {(c.asset_key.to_user_string(), c.check_name) for c in daily.get_asset_check_evaluations()}
-    assert ("hightouch/linkages", "linkage_endpoints_in_metadata") in checks and len(checks) == 6
+    assert ("hightouch/linkages", "linkage_endpoints_in_metadata") in checks and len(checks) == 7
     assert _landed(landing_root) == {}  # nothing reached K
 
     # A person looks at the tables and checks, then materialises hightouch/landing for that partition.
