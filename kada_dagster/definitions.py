@@ -18,14 +18,15 @@ from kada_dagster.core.resources import (
     auto_push_from_env,
     landing_resource_from_env,
 )
+from kada_dagster.core.sensors import with_kada_sensors
 from kada_dagster.hevo.definitions import hevo_definitions
 from kada_dagster.hightouch.definitions import hightouch_definitions
 
 auto_push = auto_push_from_env()  # decides the daily jobs' selection, so it is read when definitions load
 
-defs = dg.Definitions.merge(
+defs = with_kada_sensors(dg.Definitions.merge(
     hightouch_definitions(auto_push=auto_push),
     hevo_definitions(auto_push=auto_push),
     dg.load_defs(kada_dagster.defs, project_root=Path(__file__).resolve().parent.parent),
     dg.Definitions(resources={STORAGE_KEY: IntermediateStorageResource(), LANDING_KEY: landing_resource_from_env()}),
-)
+))  # one sensor per concern over every instance above

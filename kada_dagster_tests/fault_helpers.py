@@ -126,6 +126,6 @@ def problem_counts(result: Any, asset: str) -> dict[str, int]:
     for event in result.get_asset_materialization_events():
         materialization = event.materialization
         if materialization.asset_key.to_user_string() == asset:
-            value = materialization.metadata.get("skipped_or_tolerated")
+            value = materialization.metadata.get("problems")
             return dict(value.value.get("counts", {})) if value is not None else {}
     raise AssertionError(f"{asset} was not materialised")

@@ -60,7 +60,7 @@ def _failure_sensor_and_context(tmp_path: Path) -> tuple[Any, dg.RunFailureSenso
     defs, instance, run = _failed_run(tmp_path)
     failure = next(e.dagster_event for e in instance.all_logs(run.run_id)
                    if e.dagster_event and e.dagster_event.event_type == dg.DagsterEventType.RUN_FAILURE)
-    sensor = defs.resolve_sensor_def("hightouch_run_failure_sensor")
+    sensor = defs.resolve_sensor_def("kada_run_failure_sensor")
     context = dg.build_run_status_sensor_context(sensor_name=sensor.name, dagster_event=failure,
                                                  dagster_instance=instance, dagster_run=run).for_run_failure()
     return sensor, context

@@ -4,6 +4,7 @@ The sensor's tick and the daily job run against an instance holding real runs of
 
 from __future__ import annotations
 
+import json
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,8 @@ import pytest
 from dagster._core.event_api import PartitionKeyFilter
 
 from kada_dagster.core.assets import daily_partitions
-from kada_dagster.core.freshness import DEADLINE_ENV, deadline_hour_from_env, evaluate, freshness_definitions
+from kada_dagster.core.freshness import DEADLINE_ENV, deadline_hour_from_env, evaluate
+from kada_dagster.core.sensors import InstanceKeys, freshness_sensor
 from kada_dagster.core.settings import SettingsError
 from kada_dagster_tests.ht_helpers import build_defs
 from kada_sim.hightouch import HightouchSimConfig, HightouchSimulator
@@ -28,7 +30,7 @@ def _day(offset: int) -> str:
 
 def _tick(defs: dg.Definitions, instance: dg.DagsterInstance, cursor: str | None = None) -> Any:
     """One tick of the freshness sensor; what it reports is stored as the daemon stores sensor events."""
-    sensor = defs.resolve_sensor_def("hightouch_freshness_sensor")
+    sensor = defs.resolve_sensor_def("kada_freshness_sensor")
     data = sensor.evaluate_tick(dg.build_sensor_context(instance=instance, cursor=cursor))
     for event in data.asset_events:
         instance.report_runless_asset_event(event)
@@ -52,7 +54,7 @@ def test_warns_until_yesterdays_set_lands(tmp_path: Path, monkeypatch: pytest.Mo
         assert job.execute_in_process(partition_key=_day(-2), instance=instance).success
 
         tick = _tick(defs, instance)  # the day before landed; yesterday did not
-        assert tick.cursor == _day(-1) and len(tick.asset_events) == 1
+        assert json.loads(tick.cursor) == {"hightouch": _day(-1)} and len(tick.asset_events) == 1
         warned = _latest(instance, _day(-1))  # recorded on yesterday's partition, as the UI shows it
         assert not warned.passed and warned.severity == dg.AssetCheckSeverity.WARN
         assert warned.metadata["overdue"].value == [_day(-1)]
@@ -65,9 +67,9 @@ def test_warns_until_yesterdays_set_lands(tmp_path: Path, monkeypatch: pytest.Mo
         (in_run,) = [c for c in daily.get_asset_check_evaluations() if c.check_name == "landed_by_deadline"]
         assert in_run.passed  # evaluated right after landing, in the same run
         assert _latest(instance, _day(-1)).passed
-        assert not _tick(defs, instance, cursor=_day(-1)).asset_events  # reported once per day
+        assert not _tick(defs, instance, cursor=json.dumps({"hightouch": _day(-1)})).asset_events  # reported once per day
         reset = _tick(defs, instance)  # a reset cursor: already checked, nothing recorded twice
-        assert not reset.asset_events and reset.cursor == _day(-1)
+        assert not reset.asset_events and json.loads(reset.cursor) == {"hightouch": _day(-1)}
 
 
 def test_sensor_warns_when_the_daily_run_failed_before_landing(
@@ -120,10 +122,10 @@ def test_an_instance_that_never_landed_is_not_warned_about() -> None:
 
 def test_deadline_hour_comes_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv(DEADLINE_ENV, "9")
-    defs = freshness_definitions("hightouch", LANDING, PARTITIONS)
-    (sensor,) = defs.sensors or []
-    assert sensor.name == "hightouch_freshness_sensor" and sensor.default_status == dg.DefaultSensorStatus.RUNNING
-    assert "From 09:00 UTC" in (sensor.description or "")
+    keys = InstanceKeys("hightouch", dg.AssetKey(["hightouch", "raw"]), {}, LANDING, PARTITIONS)
+    sensor = freshness_sensor([keys])
+    assert sensor.name == "kada_freshness_sensor" and sensor.default_status == dg.DefaultSensorStatus.RUNNING
+    assert "from 09:00 UTC" in (sensor.description or "")
     for bad in ("24", "6am", "-1"):
         monkeypatch.setenv(DEADLINE_ENV, bad)
         with pytest.raises(SettingsError, match=rf"{DEADLINE_ENV}='{bad}': expected an hour of the UTC day"):

@@ -168,7 +168,7 @@ def test_without_event_types_the_object_names_are_used(std_sim: HevoSimulator, s
         e for e in std["linkages"] if e["via_object_id"].startswith(mine)]
     raw = next(m.materialization for m in run["result"].get_asset_materialization_events()
                if m.materialization.asset_key.to_user_string() == "hevo/raw")
-    assert raw.metadata["skipped_or_tolerated"].value["counts"]["hevo.event_types.unavailable"] == 1
+    assert raw.metadata["problems"].value["counts"]["hevo.event_types.unavailable"] == 1
 
 
 def test_empty_account_answering_204_lands_empty_tables(tmp_path: Path) -> None:

@@ -59,7 +59,7 @@ def counts_in_ui(result: dg.ExecuteInProcessResult) -> Counter[str]:
     """Problem counts as the Dagster UI shows them (raw asset: fetch; metadata asset: normalisation)."""
     out: Counter[str] = Counter()
     for event in result.get_asset_materialization_events():
-        md = event.materialization.metadata.get("skipped_or_tolerated")
+        md = event.materialization.metadata.get("problems")
         if md is not None:
             out.update(md.value["counts"])
     return out

@@ -86,7 +86,7 @@ def land(profile: str, tmp: Path, **resource: Any) -> Landed:
     counted: dict[str, dict[str, int]] = {}  # the fetch's counts (raw asset) and the tables' (once)
     for event in result.get_asset_materialization_events():
         materialization = event.materialization
-        tolerated = materialization.metadata.get("skipped_or_tolerated")
+        tolerated = materialization.metadata.get("problems")
         if tolerated:
             layer = "raw" if materialization.asset_key.to_user_string() == "hightouch/raw" else "tables"
             counted[layer] = tolerated.value["counts"]

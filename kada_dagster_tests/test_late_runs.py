@@ -23,7 +23,7 @@ def sim() -> Iterator[HightouchSimulator]:
 
 
 def _tick(defs: dg.Definitions, instance: dg.DagsterInstance, cursor: str | None) -> dg.SensorExecutionData:
-    sensor = defs.resolve_sensor_def("hightouch_late_runs_sensor")
+    sensor = defs.resolve_sensor_def("kada_late_runs_sensor")
     return sensor.evaluate_tick(dg.build_sensor_context(instance=instance, definitions=defs, cursor=cursor))
 
 

@@ -37,8 +37,9 @@ class FailureReport:
     @property
     def text(self) -> str:
         steps = ", ".join(self.steps) or "the run"
+        job = "" if self.job.startswith("__") else f", job {self.job}"  # the implicit asset job says nothing
         return (f"kada_dagster: {self.instance} failed for {self.partitions or 'no partition'} in {steps}: "
-                f"{self.error} (run {self.run_id}, job {self.job})")
+                f"{self.error} (run {self.run_id}{job})")
 
     def payload(self) -> dict[str, Any]:
         return {"text": self.text, **asdict(self)}
@@ -46,6 +47,8 @@ class FailureReport:
 
 def partitions_of(tags: Mapping[str, str]) -> str:
     """`2026-11-22`, or `2026-11-01...2026-11-30` for a single-run range backfill."""
+    if tags.get("kada/partitions"):  # set by the run's first step (core.pages.tag_run)
+        return tags["kada/partitions"]
     if tags.get(_PARTITION_TAG):
         return tags[_PARTITION_TAG]
     start, end = (tags.get(t) for t in _RANGE_TAGS)

@@ -19,23 +19,27 @@ from typing import Any
 
 import dagster as dg
 
-from kada_dagster.core.freshness import freshness_definitions
+from kada_dagster.core.freshness import freshness_check
 from kada_dagster.core.http import ApiError
 from kada_dagster.core.landing import LandingError
 from kada_dagster.core.layers import build_tables, fetch_raw, land_partitions
+from kada_dagster.core.pages import check_results, materialisations, tag_run
 from kada_dagster.core.resources import IntermediateStorageResource, LandingResource, VendorResource
-from kada_dagster.core.sensors import (
-    InstanceKeys,
-    landing_catchup_sensor,
-    late_runs_sensor,
-    run_failure_sensor,
-)
+from kada_dagster.core.sensors import AUTO_PUSH_META, INSTANCE_META, InstanceKeys
 from kada_dagster.core.settings import SettingsError, redact_url
 from kada_dagster.core.source import CollectorSource, PartitionWindow
 from kada_dagster.core.storage import IntermediateStorageError
-from kada_dagster.core.ui import check_result, column_lineage_metadata, column_schema, preview_table
+from kada_dagster.core.ui import column_schema, landing_day_metadata, raw_day_metadata, tables_day_metadata
 
 STORAGE_KEY = "kada_storage"
+# The tables step's checks: (table, check) → severity. Blocking ones stop the landing of a broken extract.
+TABLE_CHECKS: dict[tuple[str, str], dg.AssetCheckSeverity] = {
+    **{(kind, "conforms_to_contract"): dg.AssetCheckSeverity.ERROR
+       for kind in ("metadata", "linkages", "events", "databaselog")},
+    ("linkages", "linkage_endpoints_in_metadata"): dg.AssetCheckSeverity.ERROR,
+    ("linkages", "unmapped_sources"): dg.AssetCheckSeverity.WARN,
+    ("linkages", "model_columns_have_sources"): dg.AssetCheckSeverity.WARN,
+}
 LANDING_KEY = "kada_landing"
 KNOWN_ERRORS = (SettingsError, ApiError, LandingError, IntermediateStorageError)
 
@@ -117,30 +121,21 @@ class CollectorAssets:
     def raw_asset(self) -> dg.AssetsDefinition:
         source, instance, vendor_key = self.source, self.instance, self.resource_key
 
-        def raw(context: dg.AssetExecutionContext, **resources: Any) -> dg.MaterializeResult:
+        def raw(context: dg.AssetExecutionContext, **resources: Any) -> Iterator[Any]:
             vendor: VendorResource = resources[vendor_key]
             storage: IntermediateStorageResource = resources[STORAGE_KEY]
+            windows = partition_windows(context)
+            tag_run(context, instance, windows)
             with _FailClearly():
                 settings = vendor.settings()
                 settings.check_credentials()
                 store = storage.store()
                 outcome = fetch_raw(source, vendor.get_client(context.log, settings), store, instance,
-                                    partition_windows(context), settings, context.log)
+                                    windows, settings, context.log)
             context.log.info(outcome.summary_line(instance))
-            stats = outcome.requests
-            return dg.MaterializeResult(metadata={
-                "objects_by_collection": dg.MetadataValue.json(outcome.totals),
-                "by_partition": dg.MetadataValue.json(outcome.per_partition),
-                "requests": dg.MetadataValue.int(stats["requests"]),
-                "retries": dg.MetadataValue.int(stats["retries"]),
-                "rate_limited_429": dg.MetadataValue.int(stats["rate_limited_429"]),
-                "requests_by_endpoint": dg.MetadataValue.json(stats["by_endpoint"]),
-                "runs_outside_window_dropped": dg.MetadataValue.int(outcome.outside_window),
-                "skipped_or_tolerated": dg.MetadataValue.json(outcome.problems.as_dict()),
-                "settings": dg.MetadataValue.json(settings.public_summary()),
-                "storage": dg.MetadataValue.path(str(store.base / instance / "raw")),
-                "seconds": dg.MetadataValue.float(outcome.seconds),
-            })
+            yield from materialisations(self.raw_key, windows, raw_day_metadata(outcome, windows, settings, store,
+                                                                                  instance),
+                                        range_extra={"objects_read": dg.MetadataValue.json(outcome.totals)})
 
         return dg.asset(
             key=self.raw_key, group_name=instance, kinds={source.source_type, "json"},
@@ -148,7 +143,8 @@ class CollectorAssets:
                         "redacted, stored per partition as JSON Lines in intermediate storage.",
             # The only step that calls the vendor API: its pool keeps two runs of one instance (the
             # schedule and a backfill) from sharing the API key's rate limit unawares.
-            pool=self.api_pool, **self._common(),
+            pool=self.api_pool, metadata={INSTANCE_META: instance, AUTO_PUSH_META: self.auto_push},
+            **self._common(),
         )(with_resource_params(raw, {vendor_key: self.vendor_type, STORAGE_KEY: IntermediateStorageResource}))
 
     # --- layer 2 ------------------------------------------------------------------------------
@@ -187,31 +183,23 @@ class CollectorAssets:
         def extract_tables(context: dg.AssetExecutionContext, **resources: Any) -> Iterator[Any]:
             vendor: VendorResource = resources[vendor_key]
             storage: IntermediateStorageResource = resources[STORAGE_KEY]
+            windows = partition_windows(context)
+            tag_run(context, instance, windows)
             with _FailClearly():
                 settings, store = vendor.settings(), storage.store()
-                outcome = build_tables(source, store, instance, partition_windows(context), settings, context.log)
+                outcome = build_tables(source, store, instance, windows, settings, context.log)
             context.log.info(outcome.summary_line(instance))
-            if outcome.problems.total:
-                context.log.warning(f"normalisation tolerated {outcome.problems.total} problems: "
-                                    f"{dict(outcome.problems.counts)}")
             for kind, key in table_keys.items():
-                md = outcome.summaries[kind].metadata(outcome.unmapped)
-                if kind == "metadata":
-                    md["skipped_or_tolerated"] = dg.MetadataValue.json(outcome.problems.as_dict())
-                    md["unresolved"] = dg.MetadataValue.json(outcome.unresolved)
-                if kind == "linkages":
-                    md.update(column_lineage_metadata(outcome.column_lineage, outcome.lineage_cache))
-                md["storage"] = dg.MetadataValue.path(str(store.base / instance / "tables"))
-                yield dg.MaterializeResult(asset_key=key, metadata=md)
-            for kind, key in table_keys.items():
-                yield check_result(key, "conforms_to_contract", outcome.contract[kind])
-            yield check_result(table_keys["linkages"], "linkage_endpoints_in_metadata", outcome.endpoints)
-            yield check_result(table_keys["linkages"], "unmapped_sources", outcome.unmapped_check,
-                               dg.AssetCheckSeverity.WARN)
-            yield check_result(table_keys["linkages"], "model_columns_have_sources", outcome.model_columns_check,
-                               dg.AssetCheckSeverity.WARN)
+                day_md = {day: tables_day_metadata(kind, tables, outcome.lineage_cache, store, instance)
+                          for day, tables in outcome.days.items()}
+                rows = {day: tables.summaries[kind].rows for day, tables in outcome.days.items()}
+                yield from materialisations(key, windows, day_md,
+                                            range_extra={"rows_by_partition": dg.MetadataValue.json(rows)})
+            for (kind, name), severity in TABLE_CHECKS.items():
+                yield from check_results(table_keys[kind], name, windows,
+                                         {day: t.checks[(kind, name)] for day, t in outcome.days.items()}, severity)
 
-        return dg.multi_asset(name=f"{instance}_extract_tables", specs=specs, check_specs=checks, can_subset=False,
+        return dg.multi_asset(name=f"{instance}__tables", specs=specs, check_specs=checks, can_subset=False,
                               **self._common())(
             with_resource_params(extract_tables, {vendor_key: self.vendor_type,
                                                   STORAGE_KEY: IntermediateStorageResource}))
@@ -220,27 +208,21 @@ class CollectorAssets:
     def landing_asset(self) -> dg.AssetsDefinition:
         source, instance, vendor_key = self.source, self.instance, self.resource_key
 
-        def landing(context: dg.AssetExecutionContext, **resources: Any) -> dg.MaterializeResult:
+        def landing(context: dg.AssetExecutionContext, **resources: Any) -> Iterator[Any]:
             vendor: VendorResource = resources[vendor_key]
             storage: IntermediateStorageResource = resources[STORAGE_KEY]
             landing_resource: LandingResource = resources[LANDING_KEY]
+            windows = partition_windows(context)
+            tag_run(context, instance, windows)
             with _FailClearly():
                 settings = vendor.settings()
                 outcome = land_partitions(source.source_type, storage.store(),
                                           landing_resource.get_landing(settings.landing_url), instance,
-                                          partition_windows(context), settings, context.log)
-            last = max(outcome.landed)
+                                          windows, settings, context.log)
             directory = redact_url(outcome.directory)
-            return dg.MaterializeResult(metadata={
-                "landing_directory": dg.MetadataValue.text(directory),
-                "dagster/uri": dg.MetadataValue.text(directory),
-                "files": preview_table(outcome.landed[last][:-1], ["name", "rows", "bytes", "sha256"]),
-                "manifest": dg.MetadataValue.text(outcome.landed[last][-1]["name"]),
-                "file_sets": dg.MetadataValue.int(len(outcome.landed)),
-                "rows_by_kind": dg.MetadataValue.json(outcome.rows_by_kind),
-                "files_by_partition": dg.MetadataValue.json(
-                    {k: [f["name"] for f in v] for k, v in outcome.landed.items()}),
-            })
+            yield from materialisations(self.landing_key, windows, landing_day_metadata(outcome, directory),
+                                        range_extra={"landing_directory": dg.MetadataValue.text(directory),
+                                                     "file_sets": dg.MetadataValue.int(len(outcome.landed))})
 
         return dg.asset(
             key=self.landing_key, deps=list(self.table_keys.values()), group_name=instance,
@@ -265,10 +247,6 @@ class CollectorAssets:
             job, name=f"{self.instance}_daily_schedule", hour_of_day=schedule_hour, minute_of_hour=15,
             description=f"Each day after 01:15 UTC, extract the previous UTC day of {self.source.display_name}.",
         )
-        op_names = {a.node_def.name for a in assets}
-        sensors = [run_failure_sensor(self.keys, op_names), late_runs_sensor(self.keys, self.partitions_def, selection)]
-        if self.auto_push:
-            sensors.append(landing_catchup_sensor(self.keys))
-        return dg.Definitions.merge(
-            dg.Definitions(assets=assets, jobs=[job], schedules=[schedule], sensors=sensors, resources=resources),
-            freshness_definitions(self.instance, self.landing_key, self.partitions_def))
+        return dg.Definitions(assets=assets, asset_checks=[freshness_check(self.instance, self.landing_key,
+                                                                           self.partitions_def)],
+                              jobs=[job], schedules=[schedule], resources=resources)

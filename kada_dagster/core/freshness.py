@@ -89,7 +89,7 @@ def evaluate(instance: dg.DagsterInstance, landing_key: dg.AssetKey, partitions_
     return Freshness(partitions, overdue, pending, recent, deadline_hour, in_use=bool(landed))
 
 
-def _already_checked(instance: dg.DagsterInstance, check_key: dg.AssetCheckKey, partition: str) -> bool:
+def already_checked(instance: dg.DagsterInstance, check_key: dg.AssetCheckKey, partition: str) -> bool:
     """True when the check has a result for the partition, from a run or from this sensor (a run that
     failed before landing leaves only a PLANNED record, which does not count)."""
     from dagster._core.event_api import PartitionKeyFilter  # the storage's own filter type
@@ -103,7 +103,7 @@ def _already_checked(instance: dg.DagsterInstance, check_key: dg.AssetCheckKey, 
     return bool(records)
 
 
-def _evaluation(found: Freshness, landing_key: dg.AssetKey, partition: str) -> dg.AssetCheckEvaluation:
+def evaluation(found: Freshness, landing_key: dg.AssetKey, partition: str) -> dg.AssetCheckEvaluation:
     """The check's result for one partition as an event the sensor records (no run needed)."""
     result = found.result()
     return dg.AssetCheckEvaluation(asset_key=landing_key, check_name=CHECK_NAME, passed=result.passed,
@@ -111,44 +111,25 @@ def _evaluation(found: Freshness, landing_key: dg.AssetKey, partition: str) -> d
                                    description=result.description, partition=partition)
 
 
-def freshness_definitions(instance: str, landing_key: dg.AssetKey,
-                          partitions_def: dg.TimeWindowPartitionsDefinition) -> dg.Definitions:
-    """The partitioned check, and the sensor that records it for yesterday once its deadline has passed.
-
-    A sensor, not a schedule: Dagster cannot build a partitioned job of checks alone (no asset to take
-    the partitions from), and the sensor needs no run: it records the evaluation on the partition itself.
-    """
+def freshness_check(instance: str, landing_key: dg.AssetKey,
+                    partitions_def: dg.TimeWindowPartitionsDefinition) -> dg.AssetChecksDefinition:
+    """The partitioned check of one instance's landing (the shared `kada_freshness_sensor` records it for
+    yesterday). Over a range each day gets its own evaluation, then the check's result for the range."""
     hour = deadline_hour_from_env()
-    check_key = dg.AssetCheckKey(landing_key, CHECK_NAME)
 
     @dg.asset_check(asset=landing_key, name=CHECK_NAME, blocking=False, partitions_def=partitions_def,
                     description=f"Warns when a day's file set has not landed by {hour:02d}:00 UTC the day after "
-                                f"({DEADLINE_ENV}).")
-    def landed_by_deadline(context: dg.AssetCheckExecutionContext) -> dg.AssetCheckResult:
-        found = evaluate(context.instance, landing_key, partitions_def, list(context.partition_keys), hour,
-                         datetime.now(timezone.utc))
+                                f"({DEADLINE_ENV}, default {DEFAULT_DEADLINE_HOUR}).")
+    def landed_by_deadline(context: dg.AssetCheckExecutionContext):
+        now, days = datetime.now(timezone.utc), list(context.partition_keys)
+        found = evaluate(context.instance, landing_key, partitions_def, days, hour, now)
+        if len(days) > 1:
+            for day in days:
+                yield evaluation(evaluate(context.instance, landing_key, partitions_def, [day], hour, now),
+                                 landing_key, day)
         result = found.result()
         if found.in_use and found.overdue:
             context.log.warning(f"{instance}: {result.description}")
-        return result
+        yield result
 
-    @dg.sensor(name=f"{instance}_freshness_sensor", minimum_interval_seconds=600,
-               default_status=dg.DefaultSensorStatus.RUNNING,
-               description=f"From {hour:02d}:00 UTC, records {instance}/landing:{CHECK_NAME} for yesterday "
-                           "(a warning when its file set is missing).")
-    def freshness_sensor(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
-        now = datetime.now(timezone.utc)
-        keys = partitions_def.get_partition_keys(current_time=now)
-        if not keys or context.cursor == keys[-1]:
-            return dg.SkipReason("yesterday was already checked" if keys else "no complete day yet")
-        found = evaluate(context.instance, landing_key, partitions_def, [keys[-1]], hour, now)
-        if found.not_due_yet:
-            return dg.SkipReason(f"{keys[-1]} is not due before {hour:02d}:00 UTC")
-        if not found.in_use or _already_checked(context.instance, check_key, keys[-1]):
-            # the daily run checked it when it landed, or a tick before a cursor reset did: the storage
-            # keeps one sensor evaluation per partition, and a second one would fail the tick
-            return dg.SensorResult(skip_reason=dg.SkipReason(f"{keys[-1]}: nothing to record"), cursor=keys[-1])
-        context.log.warning(f"{instance}: {found.result().description}")
-        return dg.SensorResult(asset_events=[_evaluation(found, landing_key, keys[-1])], cursor=keys[-1])
-
-    return dg.Definitions(asset_checks=[landed_by_deadline], sensors=[freshness_sensor])
+    return landed_by_deadline

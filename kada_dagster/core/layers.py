@@ -40,7 +40,7 @@ from kada_dagster.core.source import (
 )
 from kada_dagster.core.storage import IntermediateStore, remove_stale_temps, temp_name
 from kada_dagster.core.timeutil import utcnow
-from kada_dagster.core.ui import TableSummary, unresolved_counts
+from kada_dagster.core.ui import TableSummary
 
 
 def producer() -> dict[str, str]:
@@ -60,20 +60,26 @@ class RawOutcome:
     outside_window: int
     problems: ProblemLog
     seconds: float
+    event_collections: tuple[str, ...] = ()
 
     @property
     def totals(self) -> dict[str, int]:
-        totals: Counter[str] = Counter()
+        """Distinct records the run read: the metadata once (the last day's, which holds every object of the
+        earlier days), the runs of every day."""
+        last = self.per_partition[max(self.per_partition)] if self.per_partition else {}
+        totals: Counter[str] = Counter({c: n for c, n in last.items() if c not in self.event_collections})
         for counts in self.per_partition.values():
-            totals.update(counts)
+            totals.update({c: n for c, n in counts.items() if c in self.event_collections})
         return dict(sorted(totals.items()))
 
     def summary_line(self, instance: str) -> str:
         totals = self.totals
-        return (f"{instance} raw for {len(self.per_partition)} partition(s): {sum(totals.values())} records "
-                f"({', '.join(f'{n} {c}' for c, n in totals.items())}) in {self.requests['requests']} requests, "
+        objects = ", ".join(f"{n} {c}" for c, n in totals.items() if c not in self.event_collections)
+        runs = ", ".join(f"{n} {c}" for c, n in totals.items() if c in self.event_collections)
+        return (f"{instance} raw for {len(self.per_partition)} partition(s): objects read once ({objects}); "
+                f"runs of every day ({runs}) in {self.requests['requests']} requests, "
                 f"{self.requests['retries']} retries, {self.requests['rate_limited_429']} 429s; "
-                f"{self.problems.total} problem(s) counted")
+                f"problems: {self.problems.summary()}")
 
 
 def fetch_raw(source: CollectorSource[ClientT], client: ClientT, store: IntermediateStore, instance: str,
@@ -110,7 +116,8 @@ def fetch_raw(source: CollectorSource[ClientT], client: ClientT, store: Intermed
             raise
     finally:
         client.close()
-    return RawOutcome(per_partition, requests, router.outside, problems, round(time.monotonic() - started, 3))
+    return RawOutcome(per_partition, requests, router.outside, problems, round(time.monotonic() - started, 3),
+                      tuple(source.event_collections))
 
 
 def _exists_at(source: CollectorSource, collection: str, record: Any, window_end: datetime) -> bool:
@@ -120,60 +127,69 @@ def _exists_at(source: CollectorSource, collection: str, record: Any, window_end
 
 # --- layer 2: K extract tables and their checks --------------------------------------------------------
 @dataclass
-class TablesOutcome:
-    """The tables' UI summaries and the contract checks' outcomes over every partition of the run."""
+class DayTables:
+    """One partition's tables as its own page shows them: their summaries, checks, problems, column lineage."""
 
     summaries: dict[str, TableSummary]
     contract: dict[str, CheckOutcome]
     endpoints: CheckOutcome
     unmapped: list[dict[str, Any]]
-    unmapped_check: CheckOutcome
     problems: ProblemLog
-    partitions: int = 0
-    unresolved: dict[str, int] = field(default_factory=dict)
-    column_lineage: dict[str, dict[str, Any]] = field(default_factory=dict)  # per partition
-    lineage_cache: dict[str, int] = field(default_factory=dict)
+    column_lineage: dict[str, Any]
 
     @property
-    def model_columns_check(self) -> CheckOutcome:
-        return model_columns_check(self.column_lineage)
+    def checks(self) -> dict[tuple[str, str], CheckOutcome]:
+        """(table kind, check name) → outcome, for every check of the tables step."""
+        out = {(kind, "conforms_to_contract"): self.contract[kind] for kind in KINDS}
+        out[("linkages", "linkage_endpoints_in_metadata")] = self.endpoints
+        out[("linkages", "unmapped_sources")] = unmapped_sources_check(self.unmapped)
+        out[("linkages", "model_columns_have_sources")] = model_columns_check({"": self.column_lineage})
+        return out
+
+
+@dataclass
+class TablesOutcome:
+    """Each partition's tables (`days`), and what the run as a whole logs."""
+
+    days: dict[str, DayTables]
+    problems: ProblemLog  # the run's: every day's problems, for the log (a day's own are in `days`)
+    lineage_cache: dict[str, int] = field(default_factory=dict)
+
+    def check(self, kind: str, name: str) -> CheckOutcome:
+        """A check over the whole run: passed when it passed on every day, with each day's problems."""
+        merged = CheckOutcome(True)
+        for day, tables in sorted(self.days.items()):
+            merged.merge(tables.checks[(kind, name)], day)
+        return merged
 
     def summary_line(self, instance: str) -> str:
-        rows = ", ".join(f"{sum(self.summaries[k].rows_by_partition.values())} {k}" for k in KINDS)
-        return (f"{instance} tables for {self.partitions} partition(s): {rows}; {len(self.unmapped)} unmapped "
-                f"data source(s); {sum(self.unresolved.values())} value(s) the API did not give (left empty/"
-                f"UNKNOWN); {self.problems.total} problem(s) counted")
+        last = self.days[max(self.days)]
+        rows = ", ".join(f"{last.summaries[k].rows} {k}" for k in KINDS)
+        return (f"{instance} tables for {len(self.days)} partition(s) (last day: {rows}; {len(last.unmapped)} "
+                f"unmapped data source(s); {last.problems.summary()})")
 
 
 def build_tables(source: CollectorSource, store: IntermediateStore, instance: str, windows: list[PartitionWindow],
                  settings: CollectorSettings, log: logging.Logger) -> TablesOutcome:
-    """Normalises each partition's raw data into the four tables, stores them, and checks them."""
+    """Normalises each partition's raw data into the four tables, stores them, and checks them, day by day."""
     problems = ProblemLog(log)
-    summaries = {k: TableSummary(k) for k in KINDS}
-    contract = {k: CheckOutcome(True) for k in KINDS}
-    endpoints = CheckOutcome(True)
-    unmapped: dict[str, dict[str, Any]] = {}
     cache = LineageCache(store.base / instance / "lineage_cache")
-    column_lineage: dict[str, dict[str, Any]] = {}
+    days: dict[str, DayTables] = {}
     for window in windows:
+        day_problems = ProblemLog(log, parent=problems)
         result = source.normalise(RawPartition(store, instance, window),
-                                  NormaliseContext(settings, window, problems, cache))
+                                  NormaliseContext(settings, window, day_problems, cache))
+        for kind in KINDS:
+            store.write_table(instance, window.key, kind, result.tables[kind])
         report = result.stats.get("column_lineage", {})
         store.write_json(instance, window.key, "column_lineage", report)
-        column_lineage[window.key] = {k: v for k, v in report.items() if k != "unresolved_columns"}
-        for kind in KINDS:
-            table = result.tables[kind]
-            store.write_table(instance, window.key, kind, table)
-            summaries[kind].add(window.key, table)
-            contract[kind].merge(contract_check(kind, table), window.key)
-        endpoints.merge(linkage_endpoints_check(result.tables["linkages"], result.tables["metadata"], settings.host),
-                        window.key)
-        for unmapped_source in result.unmapped_sources:
-            unmapped[str(unmapped_source.get("name"))] = unmapped_source
-    sources = list(unmapped.values())
-    return TablesOutcome(summaries, contract, endpoints, sources, unmapped_sources_check(sources), problems,
-                         partitions=len(windows), unresolved=unresolved_counts(problems),
-                         column_lineage=column_lineage, lineage_cache={"hits": cache.hits, "misses": cache.misses})
+        days[window.key] = DayTables(
+            summaries={kind: TableSummary(kind, window.key, result.tables[kind]) for kind in KINDS},
+            contract={kind: contract_check(kind, result.tables[kind]) for kind in KINDS},
+            endpoints=linkage_endpoints_check(result.tables["linkages"], result.tables["metadata"], settings.host),
+            unmapped=result.unmapped_sources, problems=day_problems,
+            column_lineage={k: v for k, v in report.items() if k != "unresolved_columns"})
+    return TablesOutcome(days, problems, lineage_cache={"hits": cache.hits, "misses": cache.misses})
 
 
 # --- layer 3: the landing file sets ---------------------------------------------------------------------

@@ -4,7 +4,6 @@ Kept apart from the layer functions so a change of presentation never touches ho
 normalised or landed.
 """
 
-from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
@@ -62,11 +61,6 @@ def sampled_rows(table: pa.Table, by: str, limit: int = 10) -> list[dict[str, An
     return table.take(sorted(picked)).to_pylist()
 
 
-def unresolved_counts(problems: ProblemLog) -> dict[str, int]:
-    """What the API did not say and was left empty or UNKNOWN (categories `<vendor>.unresolved.<reason>`)."""
-    return {k: v for k, v in sorted(problems.counts.items()) if ".unresolved." in k}
-
-
 _PREVIEW_COLUMNS = {
     "metadata": ["object_id", "object_type", "name", "host", "database", "schema", "status"],
     "linkages": ["linkage_type", "upstream_object", "upstream_column", "downstream_object", "downstream_column", "mapped"],
@@ -83,11 +77,7 @@ def _value_counts(table: pa.Table, column: str) -> dict[str, int]:
 
 
 class TableSummary:
-    """What the UI shows for one K extract table, accumulated partition by partition.
-
-    Only counts and a small preview are kept, so a year-long range of large event tables does not
-    have to sit in memory at once.
-    """
+    """What one day's page shows of one K extract table: its rows, counts by type and a small preview."""
 
     _COUNTED = {"metadata": "object_type", "linkages": "linkage_type", "events": "status", "databaselog": "query_type"}
     _SAMPLED = {"metadata": "object_type", "linkages": "downstream_object_type", "events": "status",
@@ -95,36 +85,26 @@ class TableSummary:
     _LABELS = {"metadata": "objects_by_type", "linkages": "edges_by_type", "events": "events_by_status",
                "databaselog": "queries_by_type"}
 
-    def __init__(self, kind: str) -> None:
+    def __init__(self, kind: str, partition: str, table: pa.Table) -> None:
         self.kind = kind
-        self.rows_by_partition: dict[str, int] = {}
-        self.unfinished_by_partition: dict[str, int] = {}
-        self.counts: Counter[str] = Counter()
-        self.unmapped_edges = 0
-        self.preview: list[dict[str, Any]] = []
-
-    def add(self, partition: str, table: pa.Table) -> None:
-        self.rows_by_partition[partition] = table.num_rows
-        if self.kind == "events":
-            statuses = _value_counts(table, "status")
-            self.unfinished_by_partition[partition] = sum(statuses.get(s, 0) for s in UNFINISHED_STATUSES)
-        if not table.num_rows:
-            return
-        self.counts.update(_value_counts(table, self._COUNTED[self.kind]))
-        if self.kind == "linkages":
-            self.unmapped_edges += int(table.num_rows - pc.sum(pc.cast(table.column("mapped"), pa.int64())).as_py())
-        self.preview = sampled_rows(table, self._SAMPLED[self.kind])
+        self.partition = partition
+        self.rows = table.num_rows
+        self.counts = _value_counts(table, self._COUNTED[kind])
+        self.unfinished = sum(self.counts.get(s, 0) for s in UNFINISHED_STATUSES) if kind == "events" else 0
+        self.unmapped_edges = (int(table.num_rows - pc.sum(pc.cast(table.column("mapped"), pa.int64())).as_py())
+                               if kind == "linkages" and table.num_rows else 0)
+        self.preview = sampled_rows(table, self._SAMPLED[kind])
 
     def metadata(self, unmapped: list[dict[str, Any]]) -> dict[str, Any]:
-        rows = sum(self.rows_by_partition.values())
         md: dict[str, Any] = {
-            "dagster/row_count": dg.MetadataValue.int(rows),
-            "rows_by_partition": dg.MetadataValue.json(self.rows_by_partition),
-            **({UNFINISHED_KEY: dg.MetadataValue.json(self.unfinished_by_partition)} if self.kind == "events" else {}),
+            "dagster/row_count": dg.MetadataValue.int(self.rows),
+            "partition": dg.MetadataValue.text(self.partition),
             "preview": preview_table(self.preview, _PREVIEW_COLUMNS[self.kind]),
             self._LABELS[self.kind]: dg.MetadataValue.json(dict(sorted(self.counts.items()))),
             "dagster/column_schema": column_schema(self.kind),
         }
+        if self.kind == "events":
+            md[UNFINISHED_KEY] = dg.MetadataValue.json({self.partition: self.unfinished})
         if self.kind == "linkages":
             md["unmapped_edges"] = dg.MetadataValue.int(self.unmapped_edges)
             names = sorted({f"{u.get('name')} ({u.get('type')}: {u.get('host') or '?'}/{u.get('database') or '?'})"
@@ -145,18 +125,73 @@ def check_result(asset_key: dg.AssetKey, name: str, outcome: CheckOutcome,
 
 
 
-def column_lineage_metadata(by_partition: dict[str, dict[str, Any]], cache: dict[str, int]) -> dict[str, Any]:
-    """Column lineage through model SQL as the linkages page shows it: the last day's coverage and
-    unresolved columns by reason, the same per day, and how much the SQL-digest cache saved."""
-    if not by_partition:
-        return {}
-    last = by_partition[max(by_partition)]
-    per_day = {day: {"models_with_column_lineage": t.get("models_with_column_lineage", 0),
-                     "columns_with_lineage": t.get("columns_with_lineage", 0),
-                     "unresolved_columns": sum((t.get("unresolved_columns_by_reason") or {}).values())}
-               for day, t in sorted(by_partition.items())}
+def column_lineage_metadata(tally: dict[str, Any], cache: dict[str, int]) -> dict[str, Any]:
+    """Column lineage through model SQL as a day's linkages page shows it: coverage, unresolved columns by
+    reason, edges by word, and how much the SQL-digest cache saved in the run."""
     return {
-        "column_lineage": dg.MetadataValue.json({k: v for k, v in last.items() if k != "examples_without_source"}),
-        "column_lineage_by_partition": dg.MetadataValue.json(per_day),
+        "column_lineage": dg.MetadataValue.json({k: v for k, v in tally.items() if k != "examples_without_source"}),
         "lineage_cache": dg.MetadataValue.json(cache),
     }
+
+
+def problems_metadata(problems: ProblemLog) -> dict[str, Any]:
+    """The day's problems in the project's vocabulary (skipped, tolerated, missing), with examples."""
+    return {"problems": dg.MetadataValue.json(problems.as_dict())}
+
+
+def raw_day_metadata(outcome: Any, windows: Sequence[Any], settings: Any, store: Any,
+                     instance: str) -> dict[str, dict[str, Any]]:
+    """Each day's raw page: that day's records; the fetch (requests, problems) is the run's, and says so."""
+    stats = outcome.requests
+    run = {
+        "requests": dg.MetadataValue.int(stats["requests"]),
+        "retries": dg.MetadataValue.int(stats["retries"]),
+        "rate_limited_429": dg.MetadataValue.int(stats["rate_limited_429"]),
+        "requests_by_endpoint": dg.MetadataValue.json(stats["by_endpoint"]),
+        "runs_outside_window_dropped": dg.MetadataValue.int(outcome.outside_window),
+        "problems": dg.MetadataValue.json(outcome.problems.as_dict()),
+        "seconds": dg.MetadataValue.float(outcome.seconds),
+        # One read serves every day of a range: these figures are the run's, not the day's alone.
+        "fetched_for": dg.MetadataValue.text(f"{windows[0].key}...{windows[-1].key} (one read for {len(windows)} "
+                                             "days: requests, problems and seconds are the run's)"
+                                             if len(windows) > 1 else windows[0].key),
+        "settings": dg.MetadataValue.json(settings.public_summary()),
+    }
+    return {w.key: {"partition": dg.MetadataValue.text(w.key),
+                    "objects_by_collection": dg.MetadataValue.json(outcome.per_partition.get(w.key, {})), **run,
+                    "storage": dg.MetadataValue.path(str(store.raw_dir(instance, w.key)))}
+            for w in windows}
+
+
+def tables_day_metadata(kind: str, day: Any, cache: dict[str, int], store: Any, instance: str) -> dict[str, Any]:
+    """One table's page for one day: its rows, counts and preview; the day's problems on `metadata`, its
+    column lineage on `linkages`."""
+    summary = day.summaries[kind]
+    md = summary.metadata(day.unmapped)
+    if kind == "metadata":
+        md.update(problems_metadata(day.problems))
+    if kind == "linkages":
+        md.update(column_lineage_metadata(day.column_lineage, cache))
+    md["storage"] = dg.MetadataValue.path(str(store.table_path(instance, summary.partition, kind).parent))
+    return md
+
+
+def landing_day_metadata(outcome: Any, directory: str) -> dict[str, dict[str, Any]]:
+    """Each day's landing page: its own five files, manifest and rows."""
+    out = {}
+    for day, files in outcome.landed.items():
+        csvs, manifest = files[:-1], files[-1]
+        out[day] = {
+            "partition": dg.MetadataValue.text(day),
+            "landing_directory": dg.MetadataValue.text(directory),
+            "dagster/uri": dg.MetadataValue.text(directory),
+            "files": preview_table(csvs, ["name", "rows", "bytes", "sha256"]),
+            "manifest": dg.MetadataValue.text(manifest["name"]),
+            "rows_by_kind": dg.MetadataValue.json({_kind_of_file(f["name"]): f["rows"] for f in csvs}),
+        }
+    return out
+
+
+def _kind_of_file(name: str) -> str:
+    """`hightouch_linkages_20261123000000.csv.gz` → `linkages`."""
+    return name.rsplit("_", 2)[-2]
