@@ -50,7 +50,8 @@ demo: install
 dev: install
 	@mkdir -p dagster_home
 	@test -f dagster_home/dagster.yaml || cp dagster.yaml dagster_home/dagster.yaml
-	DAGSTER_HOME=$(CURDIR)/dagster_home $(BIN)/dagster dev -w workspace.yaml
+	KADA_START_DATE=$${KADA_START_DATE:-$$(cat dagster_home/.kada_start_date 2>/dev/null)} \
+		DAGSTER_HOME=$(CURDIR)/dagster_home $(BIN)/dagster dev -w workspace.yaml
 
 bench: install
 	$(BIN)/python -m benchmarks

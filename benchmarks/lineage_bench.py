@@ -48,7 +48,7 @@ def normalise_cold_warm(p: dict[str, Any]) -> dict[str, Any]:
         t0 = time.perf_counter()
         outcome = build_tables(HightouchSource(), store, "hightouch", [window], settings, log)
         seconds = time.perf_counter() - t0
-        tally = outcome.column_lineage[key]
+        tally = outcome.days[key].column_lineage
         out[label] = {"normalise_s": seconds, "lineage_cache": outcome.lineage_cache,
                       "models": tally.get("models"), "columns_with_lineage": tally.get("columns_with_lineage"),
                       "column_edges": sum((tally.get("column_edges_by_transformation") or {}).values()),

@@ -219,6 +219,12 @@ def scenario_lineage(r: Runner) -> dict[str, Any]:
     return lineage_bench.run(r)
 
 
+def scenario_pages(r: Runner) -> dict[str, Any]:
+    from benchmarks import pages_bench
+
+    return pages_bench.run(r)
+
+
 # --- all --------------------------------------------------------------------------------------------
 
 SCENARIOS = [
@@ -228,6 +234,7 @@ SCENARIOS = [
     ("s4_land", "Normalise and land sync runs", scenario_land),
     ("s5_hightouch_year", "Hightouch 365-day range in one run", scenario_hightouch_year),
     ("s6_lineage", "Column lineage: corpus accuracy and normalise cost", scenario_lineage),
+    ("s7_pages", "Per-day pages after a range run", scenario_pages),
 ]
 
 

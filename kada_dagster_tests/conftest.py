@@ -382,9 +382,10 @@ def azurite_blob() -> Iterator[dict[str, str]]:
 # A production-shaped deployment: dagster-daemon + dagster-webserver on PostgreSQL
 # --------------------------------------------------------------------------------------------
 
-DEPLOY_INSTANCES = ["ht_pooled", "ht_unpooled", "hightouch_pg"]
+DEPLOY_INSTANCES = ["ht_pooled", "ht_unpooled", "hightouch_pg", "ht_days"]
 """Collector instances of the deployment: the pool test's instance and its control (pool raised), and
-the PostgreSQL backfill test's instance; each has its own rate-limited simulator and API pool."""
+the PostgreSQL backfill test's instance, and the per-day pages test's; each has its own rate-limited simulator
+and API pool."""
 
 
 @pytest.fixture(scope="session")

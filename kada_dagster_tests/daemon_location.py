@@ -1,5 +1,5 @@
 """The code location the daemon tests deploy: the project's own Hightouch instances, as
-`hightouch_definitions` builds them (assets, pools, job, sensors), pointed at simulators.
+`hightouch_definitions` builds them (assets, pools, job) with the shared sensors, pointed at simulators.
 
 Loaded by `dagster-daemon`/`dagster-webserver` subprocesses from the environment they inherit:
 KADA_TEST_LOCATION is JSON `{instance: {"base_url", "token_env", "rate_limit": [requests, seconds]}}`.
@@ -18,6 +18,7 @@ import dagster as dg
 
 from kada_dagster.core.assets import LANDING_KEY, STORAGE_KEY
 from kada_dagster.core.resources import IntermediateStorageResource, LandingResource
+from kada_dagster.core.sensors import with_kada_sensors
 from kada_dagster.hightouch.definitions import hightouch_definitions
 from kada_dagster.hightouch.resources import HightouchResource
 
@@ -42,15 +43,15 @@ def instance_definitions(instance: str, spec: dict[str, object]) -> dg.Definitio
         return dg.RunRequest(partition_key=partitions.get_last_partition_key())
 
     return dg.Definitions(assets=built.assets, asset_checks=built.asset_checks, jobs=built.jobs,
-                          sensors=built.sensors, schedules=[every_minute], resources=built.resources)
+                          schedules=[every_minute], resources=built.resources)
 
 
 def location_definitions() -> dg.Definitions:
     specs = json.loads(os.environ.get("KADA_TEST_LOCATION", "{}"))
-    return dg.Definitions.merge(
+    return with_kada_sensors(dg.Definitions.merge(
         *(instance_definitions(name, spec) for name, spec in sorted(specs.items())),
         dg.Definitions(resources={STORAGE_KEY: IntermediateStorageResource(), LANDING_KEY: LandingResource()}),
-    )
+    ))
 
 
 defs = location_definitions()

@@ -22,7 +22,7 @@ def test_bench_smoke_produces_numbers_for_every_scenario(tmp_path: Path) -> None
     results = json.loads((tmp_path / "results.json").read_text())
     s = results["scenarios"]
     assert set(s) == {"s1_hightouch_daily", "s2_hightouch_backfill", "s3_hevo", "s4_land", "s5_hightouch_year",
-                      "s6_lineage"}
+                      "s6_lineage", "s7_pages"}
     assert not [name for name, scenario in s.items() if "error" in scenario or "skipped" in scenario]
 
     s1 = s["s1_hightouch_daily"]
@@ -66,6 +66,10 @@ def test_bench_smoke_produces_numbers_for_every_scenario(tmp_path: Path) -> None
     assert lineage["corpus"]["entries"] >= 80 and lineage["corpus"]["ours"]["timing"]["p95_ms"] > 0
     assert lineage["normalise"]["warm"]["lineage_cache"]["misses"] == 0
     assert lineage["normalise"]["cold"]["lineage_cache"]["misses"] == lineage["normalise"]["distinct_sql_traced"] > 0
+
+    for pages in (v for k, v in s["s7_pages"].items() if k.isdigit()):
+        assert pages["success"] and pages["runs"] == 1
+        assert pages["materialisations"] >= 6 * pages["days"] and pages["check_evaluations"] >= 8 * pages["days"]
 
     goals = results["goals"]
     assert {g["id"] for g in goals} >= {"s1.wall", "s1.requests", "s1.429", "s1.naive", "s2.requests", "s4.gzip",

@@ -93,8 +93,11 @@ def main() -> int:
     partition = os.environ.get("DEMO_PARTITION") or latest_complete_partition()
     landing_root = Path(os.environ.get("KADA_LANDING_URL", "./landing")).resolve()
     with ExitStack() as stack:
+        # partitions from four weeks back: a deployment's view, where the demo's day is one filled day
+        start = (datetime.fromisoformat(partition) - timedelta(days=27)).strftime("%Y-%m-%d")
+        (_dagster_home() / ".kada_start_date").write_text(start)  # `make dev` shows the same partitions
         env = {**os.environ, **_start_simulators(stack), "DAGSTER_HOME": str(_dagster_home()),
-               "KADA_LANDING_URL": str(landing_root)}
+               "KADA_LANDING_URL": str(landing_root), "KADA_START_DATE": os.environ.get("KADA_START_DATE", start)}
         instances = ["hightouch"] + (["hevo"] if "HEVO_API_BASE_URL" in env else [])
         dagster = str(Path(sys.executable).with_name("dagster"))
         for instance in instances:
