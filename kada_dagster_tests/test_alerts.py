@@ -72,8 +72,13 @@ def test_a_failed_run_is_posted_with_instance_partition_step_and_error(
     monkeypatch.setenv("KADA_ALERT_WEBHOOK_URL", receiver["url"])
     sensor, context = _failure_sensor_and_context(tmp_path)
     capfd.readouterr()
-    sensor(context)
+    said = sensor(context)
     logs = capfd.readouterr().err
+    # the tick says what was reported (the UI shows a tick's skip reason), never the implicit job's name
+    assert isinstance(said, dg.SkipReason) and said.skip_message is not None
+    assert said.skip_message.startswith("reported and posted to KADA_ALERT_WEBHOOK_URL: kada_dagster: hightouch")
+    assert "__ASSET_JOB" not in said.skip_message and "2026-11-22" in said.skip_message
+    assert context.dagster_run.tags["kada/instance"] == "hightouch"  # tagged by its first step
     assert len(receiver["posts"]) == 1
     post = receiver["posts"][0]["json"]
     assert receiver["posts"][0]["type"] == "application/json"
