@@ -19,7 +19,8 @@ def _range_run(days: int, workdir: Path) -> dict[str, Any]:
     import dagster as dg
 
     from kada_dagster.core.assets import LANDING_KEY, STORAGE_KEY
-    from kada_dagster.core.resources import IntermediateStorageResource, LandingResource
+    from kada_dagster.core.landing import UrlLandingResource
+    from kada_dagster.core.resources import IntermediateStorageResource
     from kada_dagster.hightouch.definitions import hightouch_definitions
     from kada_dagster.hightouch.resources import HightouchResource
     from kada_sim.hightouch import HightouchSimConfig, HightouchSimulator
@@ -34,7 +35,7 @@ def _range_run(days: int, workdir: Path) -> dict[str, Any]:
             hightouch_definitions(resource=HightouchResource(base_url=url, api_token=sim.config.token),
                                   start_date="2025-01-01"),
             dg.Definitions(resources={STORAGE_KEY: IntermediateStorageResource(base_path=f"{tmp}/intermediate"),
-                                      LANDING_KEY: LandingResource(url=f"{tmp}/landing")}))
+                                      LANDING_KEY: UrlLandingResource(url=f"{tmp}/landing")}))
         Path(f"{tmp}/home").mkdir()
         instance = dg.DagsterInstance.local_temp(tempdir=f"{tmp}/home")
         job = defs.resolve_implicit_global_asset_job_def()

@@ -32,7 +32,8 @@ import dagster as dg
 from dagster.components.component_scaffolding import scaffold_component
 from pydantic import BaseModel, Field
 
-from kada_dagster.core.resources import VendorResource, auto_push_from_env
+from kada_dagster.core.resources import VendorResource
+from kada_dagster.core.settings import auto_push_from_env
 
 
 def _sources() -> dict[str, tuple[type[VendorResource], Callable[..., dg.Definitions]]]:

@@ -13,12 +13,10 @@ import dagster as dg
 
 import kada_dagster.defs
 from kada_dagster.core.assets import LANDING_KEY, STORAGE_KEY
-from kada_dagster.core.resources import (
-    IntermediateStorageResource,
-    auto_push_from_env,
-    landing_resource_from_env,
-)
+from kada_dagster.core.landing import landing_resource_from_env
+from kada_dagster.core.resources import IntermediateStorageResource
 from kada_dagster.core.sensors import with_kada_sensors
+from kada_dagster.core.settings import auto_push_from_env
 from kada_dagster.hevo.definitions import hevo_definitions
 from kada_dagster.hightouch.definitions import hightouch_definitions
 

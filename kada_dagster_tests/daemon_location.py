@@ -17,7 +17,8 @@ import os
 import dagster as dg
 
 from kada_dagster.core.assets import LANDING_KEY, STORAGE_KEY
-from kada_dagster.core.resources import IntermediateStorageResource, LandingResource
+from kada_dagster.core.landing import UrlLandingResource
+from kada_dagster.core.resources import IntermediateStorageResource
 from kada_dagster.core.sensors import with_kada_sensors
 from kada_dagster.hightouch.definitions import hightouch_definitions
 from kada_dagster.hightouch.resources import HightouchResource
@@ -50,7 +51,7 @@ def location_definitions() -> dg.Definitions:
     specs = json.loads(os.environ.get("KADA_TEST_LOCATION", "{}"))
     return with_kada_sensors(dg.Definitions.merge(
         *(instance_definitions(name, spec) for name, spec in sorted(specs.items())),
-        dg.Definitions(resources={STORAGE_KEY: IntermediateStorageResource(), LANDING_KEY: LandingResource()}),
+        dg.Definitions(resources={STORAGE_KEY: IntermediateStorageResource(), LANDING_KEY: UrlLandingResource()}),
     ))
 
 

@@ -11,7 +11,8 @@ from typing import Any
 import dagster as dg
 
 from kada_dagster.core.assets import LANDING_KEY, STORAGE_KEY
-from kada_dagster.core.resources import IntermediateStorageResource, LandingResource
+from kada_dagster.core.landing import UrlLandingResource
+from kada_dagster.core.resources import IntermediateStorageResource
 from kada_dagster.core.sensors import with_kada_sensors
 from kada_dagster.hevo.definitions import hevo_definitions
 from kada_dagster.hevo.resources import HevoResource
@@ -33,7 +34,7 @@ def build_defs(sim: HevoSimulator, tmp: Path, **kwargs: Any) -> dg.Definitions:
         hevo_definitions(resource=hevo_resource(sim, **kwargs), start_date="2026-11-01"),
         dg.Definitions(resources={
             STORAGE_KEY: IntermediateStorageResource(base_path=str(tmp / "intermediate")),
-            LANDING_KEY: LandingResource(url=str(tmp / "landing")),
+            LANDING_KEY: UrlLandingResource(url=str(tmp / "landing")),
         }),
     ))
 

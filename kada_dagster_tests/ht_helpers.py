@@ -11,7 +11,8 @@ from typing import Any
 import dagster as dg
 
 from kada_dagster.core.assets import LANDING_KEY, STORAGE_KEY
-from kada_dagster.core.resources import IntermediateStorageResource, LandingResource
+from kada_dagster.core.landing import UrlLandingResource
+from kada_dagster.core.resources import IntermediateStorageResource
 from kada_dagster.core.sensors import with_kada_sensors
 from kada_dagster.hightouch.definitions import hightouch_definitions
 from kada_dagster.hightouch.resources import HightouchResource
@@ -31,7 +32,7 @@ def build_defs(url: str, token: str, tmp: Path, *, landing_url: str | None = Non
         hightouch_definitions(resource=hightouch_resource(url, token, **kwargs), start_date="2026-11-01"),
         dg.Definitions(resources={
             STORAGE_KEY: IntermediateStorageResource(base_path=str(tmp / "intermediate")),
-            LANDING_KEY: LandingResource(url=landing_url or str(tmp / "landing")),
+            LANDING_KEY: UrlLandingResource(url=landing_url or str(tmp / "landing")),
         }),
     ))
 

@@ -18,7 +18,8 @@ import dagster as dg
 
 from kada_dagster.core.assets import LANDING_KEY, STORAGE_KEY
 from kada_dagster.core.extract.schema import KINDS
-from kada_dagster.core.resources import IntermediateStorageResource, LandingResource
+from kada_dagster.core.landing import UrlLandingResource
+from kada_dagster.core.resources import IntermediateStorageResource
 from kada_dagster.hightouch.definitions import hightouch_definitions
 from kada_dagster.hightouch.resources import HightouchResource
 
@@ -49,7 +50,7 @@ def hightouch_defs(sim_url: str, token: str, intermediate: Path, *, auto_push: b
         hightouch_definitions(resource=resource, auto_push=auto_push),
         dg.Definitions(resources={
             STORAGE_KEY: IntermediateStorageResource(base_path=str(intermediate)),
-            LANDING_KEY: LandingResource(url=landing_url, auto_push=auto_push),
+            LANDING_KEY: UrlLandingResource(url=landing_url),
         }),
     )
 

@@ -13,7 +13,8 @@ import dagster as dg
 import pytest
 
 from kada_dagster.core.assets import LANDING_KEY, STORAGE_KEY
-from kada_dagster.core.resources import IntermediateStorageResource, LandingResource
+from kada_dagster.core.landing import UrlLandingResource
+from kada_dagster.core.resources import IntermediateStorageResource
 from kada_dagster_tests.conftest import REPO_ROOT
 from kada_dagster_tests.ht_helpers import END
 from kada_sim.hightouch import HightouchSimConfig, HightouchSimulator
@@ -44,7 +45,7 @@ def test_yaml_instance_materialises_with_its_own_name_and_env_credential(
             dg.load_defs(module, project_root=tmp_path),
             dg.Definitions(resources={
                 STORAGE_KEY: IntermediateStorageResource(base_path=str(tmp_path / "intermediate")),
-                LANDING_KEY: LandingResource(url=str(tmp_path / "landing")),
+                LANDING_KEY: UrlLandingResource(url=str(tmp_path / "landing")),
             }),
         )
         keys = {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()}
@@ -72,7 +73,7 @@ def _load_yaml_instance(tmp_path: Path, yaml_text: str, package: str) -> dg.Defi
             dg.load_defs(module, project_root=tmp_path),
             dg.Definitions(resources={
                 STORAGE_KEY: IntermediateStorageResource(base_path=str(tmp_path / "intermediate")),
-                LANDING_KEY: LandingResource(url=str(tmp_path / "landing")),
+                LANDING_KEY: UrlLandingResource(url=str(tmp_path / "landing")),
             }),
         )
     finally:

@@ -550,7 +550,8 @@ def test_hevo_partition_lands_on_each_store(
     import dagster as dg
 
     from kada_dagster.core.assets import LANDING_KEY, STORAGE_KEY
-    from kada_dagster.core.resources import IntermediateStorageResource, landing_resource_from_env
+    from kada_dagster.core.landing import landing_resource_from_env
+    from kada_dagster.core.resources import IntermediateStorageResource
     from kada_dagster.hevo.definitions import hevo_definitions
     from kada_dagster.hevo.resources import HevoResource
     from kada_sim.hevo import HevoSimConfig, HevoSimulator
@@ -599,13 +600,9 @@ def test_silent_store_times_out_and_retries_a_bounded_number_of_times(
 ) -> None:
     """A server that accepts connections and never answers: the read timeout applies to every attempt
     (here shortened through the resources' fields; the defaults are 15 s and 3 retries)."""
-    from kada_dagster.core.cloud_landing import (
-        AzureBlobLanding,
-        LandingBlobResource,
-        LandingS3Resource,
-        S3Landing,
-    )
     from kada_dagster.core.landing import LandingError
+    from kada_dagster.core.landing.azure import AzureBlobLanding, BlobClientResource
+    from kada_dagster.core.landing.s3 import S3ClientResource, S3Landing
 
     with socket.socket() as silent:
         silent.bind(("127.0.0.1", 0))
@@ -613,12 +610,12 @@ def test_silent_store_times_out_and_retries_a_bounded_number_of_times(
         endpoint = f"http://127.0.0.1:{silent.getsockname()[1]}"
         landing: Any
         if store == "s3":
-            landing = S3Landing("s3://kada-silent/prefix", LandingS3Resource(
+            landing = S3Landing("s3://kada-silent/prefix", S3ClientResource(
                 endpoint_url=endpoint, region_name="us-east-1", max_attempts=1, read_timeout=0.5))
         else:
             from dagster_azure.blob import AzureBlobStorageKeyCredential
 
-            landing = AzureBlobLanding("azure://kada-silent/prefix", LandingBlobResource(
+            landing = AzureBlobLanding("azure://kada-silent/prefix", BlobClientResource(
                 account_url=f"{endpoint}/devstoreaccount1", retry_total=1, retry_backoff=0.0, read_timeout=0.5,
                 credential=AzureBlobStorageKeyCredential(key=base64.b64encode(b"k" * 32).decode())))
         staged = tmp_path / "f.csv"
@@ -632,11 +629,11 @@ def test_silent_store_times_out_and_retries_a_bounded_number_of_times(
 
 def test_an_azure_url_without_its_account_falls_back_and_the_landing_step_names_the_variable(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    from kada_dagster.core.resources import LandingResource, landing_resource_from_env
+    from kada_dagster.core.landing import UrlLandingResource, landing_resource_from_env
     from kada_dagster.core.settings import SettingsError
 
     monkeypatch.setenv("KADA_LANDING_URL", "azure://landing/prefix")
     resource = landing_resource_from_env()  # the code location still loads
-    assert type(resource) is LandingResource
+    assert type(resource) is UrlLandingResource
     with pytest.raises(SettingsError, match="set AZURE_STORAGE_ACCOUNT_URL"):
         resource.get_landing("ignored")

@@ -15,13 +15,17 @@ from typing import Any
 import dagster as dg
 import pytest
 
-from kada_dagster.core.cloud_landing import AzureBlobLanding, S3Landing
 from kada_dagster.core.extract.schema import KINDS, empty_table
 from kada_dagster.core.extract.writer import StagedFileSet, stage_file_set
-from kada_dagster.core.landing import LandingError, LocalLanding, land_file_set
-from kada_dagster.core.landing_url import landing_from_url
-from kada_dagster.core.resources import LandingResource
-from kada_dagster.core.settings import SettingsError
+from kada_dagster.core.landing import (
+    LandingError,
+    LocalLanding,
+    land_file_set,
+    landing_from_url,
+)
+from kada_dagster.core.landing.azure import AzureBlobLanding
+from kada_dagster.core.landing.s3 import S3Landing
+from kada_dagster.core.settings import SettingsError, auto_push_from_env
 from kada_dagster_tests.landing_helpers import (
     LANDING_ASSET,
     check_file_set,
@@ -90,12 +94,12 @@ def test_bad_landing_settings_name_the_setting(url: str, env: dict[str, str], na
 
 
 def test_kada_auto_push_is_strict(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert LandingResource().auto_push is True
+    assert auto_push_from_env() is True
     monkeypatch.setenv("KADA_AUTO_PUSH", "false")
-    assert LandingResource().auto_push is False
+    assert auto_push_from_env() is False
     monkeypatch.setenv("KADA_AUTO_PUSH", "flase")  # a typo must not push unreviewed extracts
     with pytest.raises(Exception, match="KADA_AUTO_PUSH"):
-        LandingResource()
+        auto_push_from_env()
 
 
 # --------------------------------------------------------------------------------------------
@@ -263,9 +267,10 @@ def test_switching_compress_leaves_only_the_new_file_set(tmp_path: Path) -> None
 
 
 def test_a_missing_cloud_sdk_is_reported_as_a_missing_package(monkeypatch: pytest.MonkeyPatch) -> None:
-    import sys
+    from kada_dagster.core.landing import chooser
 
-    monkeypatch.setitem(sys.modules, "kada_dagster.core.cloud_landing", None)  # import now raises ImportError
+    # what the chooser holds when `from kada_dagster.core.landing import s3` raised (boto3 not installed)
+    monkeypatch.setitem(chooser._STORES, "s3", ImportError("No module named 'boto3'"))
     with pytest.raises(SettingsError, match=r"s3://kada-bucket/prefix needs dagster-aws \(boto3\)") as caught:
         landing_from_url("s3://kada-bucket/prefix")
     assert "unsupported scheme" not in str(caught.value)

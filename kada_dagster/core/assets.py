@@ -21,10 +21,10 @@ import dagster as dg
 
 from kada_dagster.core.freshness import freshness_check
 from kada_dagster.core.http import ApiError
-from kada_dagster.core.landing import LandingError
+from kada_dagster.core.landing import LandingError, LandingResource
 from kada_dagster.core.layers import build_tables, fetch_raw, land_partitions
 from kada_dagster.core.pages import check_results, materialisations, tag_run
-from kada_dagster.core.resources import IntermediateStorageResource, LandingResource, VendorResource
+from kada_dagster.core.resources import IntermediateStorageResource, VendorResource
 from kada_dagster.core.sensors import AUTO_PUSH_META, INSTANCE_META, InstanceKeys
 from kada_dagster.core.settings import SettingsError, redact_url
 from kada_dagster.core.source import CollectorSource, PartitionWindow

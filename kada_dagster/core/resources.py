@@ -15,9 +15,7 @@ import dagster as dg
 from pydantic import Field
 
 from kada_dagster.core.http import HttpClient, RetryPolicy, as_logger, make_rate_limiter
-from kada_dagster.core.landing import Landing
-from kada_dagster.core.landing_url import cloud_backends, landing_from_url
-from kada_dagster.core.settings import CollectorSettings, SourceProfile, _as_bool, resolve_settings
+from kada_dagster.core.settings import CollectorSettings, SourceProfile, resolve_settings
 from kada_dagster.core.source import VendorClient
 from kada_dagster.core.storage import IntermediateStore
 
@@ -105,45 +103,3 @@ class IntermediateStorageResource(dg.ConfigurableResource):
 
     def store(self) -> IntermediateStore:
         return IntermediateStore(self.base_path)
-
-
-def auto_push_from_env() -> bool:
-    """KADA_AUTO_PUSH (default true). A value that is not clearly true or false is an error, not a push:
-    this setting is what keeps unreviewed extracts away from K."""
-    value = os.environ.get("KADA_AUTO_PUSH", "").strip()
-    return _as_bool(value, "KADA_AUTO_PUSH") if value else True
-
-
-class LandingResource(dg.ConfigurableResource):
-    """K's landing storage, one per deployment (KADA_LANDING_URL; the KADA JSON's output_path otherwise).
-
-    `auto_push` (KADA_AUTO_PUSH) decides whether each instance's daily job ends with the landing asset;
-    with false the job stops after the checked tables, and a person materialises `<instance>/landing`
-    for the partition from the UI or CLI after looking at them.
-    """
-
-    url: str | None = Field(default=None, description="Overrides KADA_LANDING_URL for this deployment.")
-    auto_push: bool = Field(
-        default_factory=auto_push_from_env,
-        description="Push extracts automatically on schedule (KADA_AUTO_PUSH); false keeps the push a manual "
-                    "step: materialise <instance>/landing for the partition from the UI or CLI.",
-    )
-
-    def get_landing(self, settings_url: str) -> Landing:
-        return landing_from_url(self.url or settings_url)
-
-
-def landing_resource_from_env(url: str | None = None) -> LandingResource:
-    """The deployment's landing resource, chosen from KADA_LANDING_URL when definitions are built: the
-    dagster-aws or dagster-azure resource injected for a cloud URL, local otherwise (without a URL the
-    instance's KADA JSON `output_path`, else ./landing, is used at run time)."""
-    url = url or os.environ.get("KADA_LANDING_URL", "").strip() or None
-    auto_push = auto_push_from_env()
-    scheme = url.split("://", 1)[0].lower() if url and "://" in url else None
-    if scheme == "s3":
-        return cloud_backends(url or "", scheme).s3_landing_resource(url, auto_push)
-    if scheme == "azure":
-        injected = cloud_backends(url or "", scheme).azure_landing_resource(url, auto_push)
-        if injected is not None:
-            return injected
-    return LandingResource(url=url, auto_push=auto_push)

@@ -294,3 +294,11 @@ def start_date_for(profile: SourceProfile, instance: str | None = None, configur
     if (instance or profile.source_type) == profile.source_type and os.environ.get("KADA_START_DATE"):
         return _as_date(os.environ["KADA_START_DATE"], "KADA_START_DATE")
     return DEFAULT_START_DATE
+
+
+def auto_push_from_env() -> bool:
+    """KADA_AUTO_PUSH (default true): whether each instance's daily job ends with the landing asset. A value
+    that is not clearly true or false is an error, not a push: this setting keeps unreviewed extracts away from
+    K (false: a person materialises `<instance>/landing` for the day after looking at the tables)."""
+    value = os.environ.get("KADA_AUTO_PUSH", "").strip()
+    return _as_bool(value, "KADA_AUTO_PUSH") if value else True
