@@ -6,7 +6,7 @@ import time
 from typing import Any
 
 from benchmarks.naive import GaveUp, NaiveClient, hevo_fetch
-from benchmarks.worker import _materialise_runs, _scaled_resource_options
+from benchmarks.runs import materialise_runs, scaled_resource_options
 
 
 def hevo_dagster(p: dict[str, Any]) -> dict[str, Any]:
@@ -16,11 +16,11 @@ def hevo_dagster(p: dict[str, Any]) -> dict[str, Any]:
     from kada_dagster.hevo.resources import HevoResource
     from kada_dagster.hevo.source import HevoSource
 
-    options = _scaled_resource_options(HevoResource, p["rate_limit"], p["time_scale"])
+    options = scaled_resource_options(HevoResource, p["rate_limit"], p["time_scale"])
     res = HevoResource(base_url=p["url"], api_key=p["key"], api_secret=p["secret"], flavour=p["flavour"], **options)
     assets = CollectorAssets(HevoSource(), instance="hevo", resource_key="hevo", start_date=p["start_date"])
     resources = {"hevo": res, STORAGE_KEY: IntermediateStorageResource(base_path=p["storage"])}
-    out = _materialise_runs(assets.raw_asset(), resources, p["runs"])
+    out = materialise_runs(assets.raw_asset(), resources, p["runs"])
     out["client_options"] = options | {"max_concurrency": res.max_concurrency}
     return out
 

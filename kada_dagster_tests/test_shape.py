@@ -1,21 +1,33 @@
-"""The code's shape, checked: small functions and classes, and no module that imports its importer."""
+"""The code's shape, checked: small functions and classes, and no module that imports its importer.
+
+The import guard reads every import a module can run: at module level, inside functions, inside `if`/`try`,
+and `importlib.import_module("<literal>")`; only `if TYPE_CHECKING:` blocks are left out (they never run).
+"""
 
 from __future__ import annotations
 
 import ast
 from pathlib import Path
 
-PACKAGE = Path(__file__).resolve().parent.parent / "kada_dagster"
+ROOT = Path(__file__).resolve().parent.parent
+PACKAGE = ROOT / "kada_dagster"
+GUARDED = ("kada_dagster", "kada_sim", "benchmarks")
 MAX_FUNCTION_LINES, MAX_CLASS_LINES = 60, 250
 
 
-def _modules() -> dict[str, ast.Module]:
+def modules_under(root: Path, packages: tuple[str, ...]) -> dict[str, ast.Module]:
+    """Dotted module name → its syntax tree, for every .py file of `packages` under `root`."""
     modules = {}
-    for path in PACKAGE.rglob("*.py"):
-        parts = path.relative_to(PACKAGE.parent).with_suffix("").parts
-        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
-        modules[name] = ast.parse(path.read_text(encoding="utf-8"))
+    for package in packages:
+        for path in (root / package).rglob("*.py"):
+            parts = path.relative_to(root).with_suffix("").parts
+            name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+            modules[name] = ast.parse(path.read_text(encoding="utf-8"))
     return modules
+
+
+def _modules() -> dict[str, ast.Module]:
+    return modules_under(ROOT, ("kada_dagster",))
 
 
 def test_no_function_over_60_lines_and_no_class_over_250() -> None:
@@ -30,28 +42,54 @@ def test_no_function_over_60_lines_and_no_class_over_250() -> None:
     assert too_long == []
 
 
-def _module_level_imports(name: str, tree: ast.Module, known: set[str]) -> set[str]:
-    """kada_dagster modules imported when `name` is imported (not inside functions or TYPE_CHECKING)."""
+def _type_checking_only(node: ast.AST) -> bool:
+    test = node.test if isinstance(node, ast.If) else None
+    return isinstance(test, (ast.Name, ast.Attribute)) and ast.unparse(test).endswith("TYPE_CHECKING")
+
+
+def _runtime_nodes(tree: ast.AST) -> list[ast.AST]:
+    """Every node that can run: all of the tree but the bodies of `if TYPE_CHECKING:`."""
+    out, stack = [], [tree]
+    while stack:
+        node = stack.pop()
+        out.append(node)
+        children = list(ast.iter_child_nodes(node))
+        if _type_checking_only(node):
+            assert isinstance(node, ast.If)
+            children = [node.test, *node.orelse]
+        stack.extend(children)
+    return out
+
+
+def imports_of(name: str, tree: ast.Module, known: set[str]) -> set[str]:
+    """The known modules `name` can import: statements anywhere, and `importlib.import_module` of a literal."""
     found: set[str] = set()
-    for node in tree.body:
-        if isinstance(node, ast.If):  # `if TYPE_CHECKING:` imports never run
-            continue
+    for node in _runtime_nodes(tree):
         targets: list[str] = []
         if isinstance(node, ast.Import):
             targets = [alias.name for alias in node.names]
-        elif isinstance(node, ast.ImportFrom) and node.module:
-            base = node.module
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
             if node.level:
-                base = ".".join(name.split(".")[: -node.level] + [node.module])
-            targets = [f"{base}.{alias.name}" for alias in node.names] + [base]
+                package = name.split(".") if name in known and _is_package(name, known) else name.split(".")[:-1]
+                base = ".".join(package[: len(package) - node.level + 1] + ([node.module] if node.module else []))
+            submodules = [f"{base}.{alias.name}" for alias in node.names if f"{base}.{alias.name}" in known]
+            # `from pkg import sub` imports the submodule (its package is its parent, not an importer)
+            targets = submodules if len(submodules) == len(node.names) else [*submodules, base]
+        elif (isinstance(node, ast.Call) and ast.unparse(node.func).endswith("import_module") and node.args
+              and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str)):
+            targets = [node.args[0].value]
         found |= {t for t in targets if t in known and t != name}
     return found
 
 
-def test_no_module_imports_another_that_imports_it_back() -> None:
-    modules = _modules()
-    graph = {name: _module_level_imports(name, tree, set(modules)) for name, tree in modules.items()}
-    assert sum(len(v) for v in graph.values()) > 40  # the scan sees the package's imports
+def _is_package(name: str, known: set[str]) -> bool:
+    return any(k.startswith(name + ".") for k in known)
+
+
+def find_cycles(modules: dict[str, ast.Module]) -> list[str]:
+    """Every import cycle, as `a -> b -> a` (a package's own submodules do not count as its importers)."""
+    graph = {name: imports_of(name, tree, set(modules)) for name, tree in modules.items()}
     cycles = []
     for start in graph:
         stack, seen = [(start, [start])], set()
@@ -63,4 +101,28 @@ def test_no_module_imports_another_that_imports_it_back() -> None:
                 elif nxt not in seen and not nxt.startswith(start + "."):
                     seen.add(nxt)
                     stack.append((nxt, [*path, nxt]))
-    assert cycles == []
+    return cycles
+
+
+def test_no_module_imports_another_that_imports_it_back() -> None:
+    modules = modules_under(ROOT, GUARDED)
+    edges = sum(len(imports_of(n, t, set(modules))) for n, t in modules.items())
+    assert edges > 100  # the scan sees the packages' imports
+    assert find_cycles(modules) == []
+
+
+def test_the_guard_sees_cycles_through_function_level_and_importlib_imports(tmp_path: Path) -> None:
+    pkg = tmp_path / "pkg"
+    pkg.mkdir()
+    (pkg / "__init__.py").write_text("")
+    (pkg / "a.py").write_text("from pkg import b\n")
+    (pkg / "b.py").write_text("def late():\n    from pkg import a\n    return a\n")
+    (pkg / "c.py").write_text("import importlib\nfrom pkg import d\n")
+    (pkg / "d.py").write_text("import importlib\n\ntry:\n    M = importlib.import_module('pkg.c')\n"
+                              "except ImportError:\n    M = None\n")
+    (pkg / "e.py").write_text("from typing import TYPE_CHECKING\n\nif TYPE_CHECKING:\n    from pkg import f\n")
+    (pkg / "f.py").write_text("from pkg import e\n")
+    cycles = find_cycles(modules_under(tmp_path, ("pkg",)))
+    assert any(c.startswith("pkg.a -> pkg.b") for c in cycles), cycles  # b imports a inside a function
+    assert any(c.startswith("pkg.c -> pkg.d") for c in cycles), cycles  # d: importlib, inside try
+    assert not any("pkg.e" in c for c in cycles), cycles  # a TYPE_CHECKING import never runs
