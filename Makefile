@@ -12,11 +12,12 @@ BIN := $(VENV)/bin
 INSTALL_HASH := $(shell cat pyproject.toml constraints.txt 2>/dev/null | sha256sum | cut -c1-16)
 STAMP := $(VENV)/.installed-$(INSTALL_HASH)
 
-.PHONY: help install services test lint demo dev bench lock clean
+.PHONY: help install services test check lint demo dev bench lock clean
 
 help:
 	@echo "make install   create .venv and install the project + test deps (pinned by constraints.txt)"
 	@echo "make test      install, install the test servers (postgres, azurite), ruff, mypy, pytest"
+	@echo "make check     the inner loop (< 2 min): ruff, mypy, unit tests, one end-to-end run per vendor"
 	@echo "make demo      run the end-to-end demo (python -m kada_sim.demo)"
 	@echo "make dev       dagster dev with DAGSTER_HOME=./dagster_home"
 	@echo "make bench     run the benchmarks (python -m benchmarks)"
@@ -41,7 +42,12 @@ lint: install
 test: install services
 	$(BIN)/ruff check .
 	$(BIN)/mypy
-	$(BIN)/pytest -q
+	$(BIN)/pytest -q --durations=15
+
+check: install
+	$(BIN)/ruff check .
+	$(BIN)/mypy
+	$(BIN)/pytest -q -m check --durations=5
 
 demo: install
 	$(BIN)/python -m kada_sim.demo

@@ -403,3 +403,25 @@ def dagster_deployment(postgres_url: str) -> Iterator[Any]:
             print(f"deployment logs kept in {base}")
         else:
             shutil.rmtree(base, ignore_errors=True)
+
+
+# --- tiers: `make check` runs the `check` tier (under two minutes), `make test` everything ------------------
+CHECK_MODULES = {"test_api_fields_doc", "test_definitions_snapshot", "test_extract", "test_http", "test_settings",
+                 "test_shape", "test_writer_csv", "test_properties", "test_freshness", "test_alerts", "test_ui",
+                 "test_lineage_corpus", "test_story"}
+# one end-to-end run per vendor on the documented profile
+CHECK_TESTS = {"test_every_profile_lands_the_ground_truth[documented]",
+               "test_lineage_events_and_counts_match_the_ground_truth[standard-documented]",
+               "test_lineage_events_and_counts_match_the_ground_truth[edge-documented]"}
+SERVICE_MODULES = {"test_postgres_backfill", "test_daemon_pools", "test_backfill_days", "test_landing_cloud",
+                   "test_storage_faults", "test_infra"}
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Marks each test with its tier, by module: `check`, `services` (real PostgreSQL, Azurite or moto)."""
+    for item in items:
+        module = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
+        if module in CHECK_MODULES or item.name in CHECK_TESTS:
+            item.add_marker(pytest.mark.check)
+        if module in SERVICE_MODULES:
+            item.add_marker(pytest.mark.services)

@@ -31,6 +31,7 @@ def _stock_limits() -> None:
     resource.setrlimit(resource.RLIMIT_NOFILE, (OPEN_FILES, OPEN_FILES))
 
 
+@pytest.mark.timeout(960)  # above the CLI run's own 900 s limit, so that limit speaks first
 def test_a_365_day_range_lands_365_file_sets_in_one_run_under_ulimit_1024(sim: HightouchSimulator,
                                                                            tmp_path: Path) -> None:
     home = tmp_path / "home"

@@ -17,6 +17,7 @@ import sys
 from pathlib import Path
 
 import pyarrow.parquet as pq
+import pytest
 
 from kada_dagster_tests.ht_helpers import END
 from kada_sim.hevo import HevoSimConfig, HevoSimulator
@@ -49,6 +50,7 @@ def _text_of(path: Path) -> str:
     return data.decode("utf-8", errors="replace")
 
 
+@pytest.mark.timeout(660)  # two CLI runs of at most 300 s each
 def test_no_secret_reaches_landing_intermediate_logs_or_the_event_log(tmp_path: Path) -> None:
     ht = HightouchSimulator(HightouchSimConfig(seed=4, end=END, days=2, token=HT_TOKEN))
     hevo = HevoSimulator(HevoSimConfig(seed=3, end=END, days=2, api_key=HEVO_KEY, api_secret=HEVO_SECRET))
