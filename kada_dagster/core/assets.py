@@ -3,6 +3,8 @@
     <instance>/raw                         API responses for the partition(s), redacted, as JSON Lines
     <instance>/{metadata,linkages,events,databaselog}   normalised tables (parquet), with contract checks
     <instance>/landing                     the contract's file set, put in K's landing directory
+    <instance>/openlineage                 the same lineage and runs as OpenLineage events (only when the
+                                           OpenLineage client is configured: core.openlineage.config)
 
 Daily UTC partitions replace the KADA high water mark; `BackfillPolicy.single_run()` makes a range
 backfill one run that reads the metadata once and the runs of the whole range once, and still writes
@@ -23,6 +25,8 @@ from kada_dagster.core.freshness import freshness_definitions
 from kada_dagster.core.http import ApiError
 from kada_dagster.core.landing import LandingError
 from kada_dagster.core.layers import build_tables, fetch_raw, land_partitions
+from kada_dagster.core.openlineage.config import configured_setting
+from kada_dagster.core.openlineage.emitter import OpenLineageError, send_partitions
 from kada_dagster.core.resources import IntermediateStorageResource, LandingResource, VendorResource
 from kada_dagster.core.sensors import (
     InstanceKeys,
@@ -37,7 +41,7 @@ from kada_dagster.core.ui import check_result, column_lineage_metadata, column_s
 
 STORAGE_KEY = "kada_storage"
 LANDING_KEY = "kada_landing"
-KNOWN_ERRORS = (SettingsError, ApiError, LandingError, IntermediateStorageError)
+KNOWN_ERRORS = (SettingsError, ApiError, LandingError, IntermediateStorageError, OpenLineageError)
 
 
 def daily_partitions(start_date: str) -> dg.DailyPartitionsDefinition:
@@ -109,6 +113,10 @@ class CollectorAssets:
     @property
     def landing_key(self) -> dg.AssetKey:
         return self.keys.landing
+
+    @property
+    def openlineage_key(self) -> dg.AssetKey:
+        return dg.AssetKey([self.instance, "openlineage"])
 
     def _common(self) -> dict[str, Any]:
         return {"partitions_def": self.partitions_def, "backfill_policy": dg.BackfillPolicy.single_run()}
@@ -250,9 +258,39 @@ class CollectorAssets:
         )(with_resource_params(landing, {vendor_key: self.vendor_type, STORAGE_KEY: IntermediateStorageResource,
                                          LANDING_KEY: LandingResource}))
 
+    # --- optional: OpenLineage ----------------------------------------------------------------
+    def openlineage_asset(self) -> dg.AssetsDefinition:
+        source, instance, vendor_key = self.source, self.instance, self.resource_key
+
+        def openlineage(context: dg.AssetExecutionContext, **resources: Any) -> dg.MaterializeResult:
+            vendor: VendorResource = resources[vendor_key]
+            storage: IntermediateStorageResource = resources[STORAGE_KEY]
+            with _FailClearly():
+                outcome = send_partitions(source.openlineage, storage.store(), instance, partition_windows(context),
+                                          vendor.settings().host, context.log)
+            return dg.MaterializeResult(metadata={
+                "events_by_kind": dg.MetadataValue.json(dict(sorted(outcome.counts.items()))),
+                "events_by_partition": dg.MetadataValue.json(outcome.per_partition),
+                "jobs": dg.MetadataValue.int(outcome.jobs), "datasets": dg.MetadataValue.int(outcome.datasets),
+                "not_placed": dg.MetadataValue.json(dict(outcome.unplaced)),
+                "transport": dg.MetadataValue.text(outcome.transport or "none (OPENLINEAGE_DISABLED)"),
+                "setting": dg.MetadataValue.text(outcome.setting), "seconds": dg.MetadataValue.float(outcome.seconds),
+            })
+
+        return dg.asset(
+            key=self.openlineage_key, deps=list(self.table_keys.values()), group_name=instance,
+            description=f"The partition's {source.display_name} lineage (a job event per sync, pipeline and model, "
+                        "with column lineage) and runs (START and COMPLETE/FAIL/ABORT) sent as OpenLineage events "
+                        "through the OpenLineage client as configured (openlineage.yml, OPENLINEAGE__*, "
+                        "OPENLINEAGE_URL). Defined only when that configuration is present.",
+            kinds={source.source_type, "openlineage"}, **self._common(),
+        )(with_resource_params(openlineage, {vendor_key: self.vendor_type, STORAGE_KEY: IntermediateStorageResource}))
+
     # --- definitions -------------------------------------------------------------------------
     def definitions(self, resources: dict[str, Any], schedule_hour: int = 1) -> dg.Definitions:
         assets = [self.raw_asset(), self.tables_asset(), self.landing_asset()]
+        if configured_setting() is not None:  # off unless the OpenLineage client is configured (docs/OPENLINEAGE.md)
+            assets.append(self.openlineage_asset())
         selection: dg.AssetSelection = dg.AssetSelection.groups(self.instance)
         if not self.auto_push:
             selection = selection - dg.AssetSelection.assets(self.landing_key)
