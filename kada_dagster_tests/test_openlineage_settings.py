@@ -9,7 +9,10 @@ openlineage.yml (what `make demo` documents) writes events that validate.
 from __future__ import annotations
 
 import json
+import os
 import socket
+import subprocess
+import sys
 from pathlib import Path
 
 import dagster as dg
@@ -128,3 +131,21 @@ def test_a_file_transport_that_cannot_write_fails_naming_the_yml(monkeypatch: py
     result, message = _materialise(tmp_path / "run")
     assert not result.success and str(config) in message and "openlineage.yml" in message, message
     _tables_and_landing_succeeded(result, tmp_path / "run")
+
+
+def test_make_demo_with_a_file_transport_writes_events_that_validate(tmp_path: Path) -> None:
+    """`make demo` as the README documents it with OpenLineage (the demo module, its own simulators)."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("OPENLINEAGE")}
+    env.update(OPENLINEAGE__TRANSPORT__TYPE="file", OPENLINEAGE__TRANSPORT__LOG_FILE_PATH="./openlineage/events.jsonl",
+               OPENLINEAGE__TRANSPORT__APPEND="true", DAGSTER_HOME=str(tmp_path / "home"),
+               KADA_LANDING_URL=str(tmp_path / "landing"), KADA_INTERMEDIATE_PATH=str(tmp_path / "intermediate"),
+               PYTHONPATH=str(Path(__file__).resolve().parent.parent))
+    done = subprocess.run([sys.executable, "-m", "kada_sim.demo"], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, timeout=600)
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    sent = [line for line in done.stdout.splitlines() if "OpenLineage: sent" in line]
+    assert len(sent) == 2 and "hightouch" in sent[0] and "hevo" in sent[1], done.stdout
+    events = [json.loads(line) for line in (tmp_path / "openlineage" / "events.jsonl").read_text().splitlines()]
+    assert sum(int(line.split("sent ")[1].split(" ")[0]) for line in sent) == len(events)
+    assert {e["job"]["namespace"].split("://")[0] for e in events} == {"hightouch", "hevo"}
+    assert [error for e in events for error in validate_event(e)] == []
