@@ -19,6 +19,7 @@ from kada_dagster.core.openlineage.naming import (
     DatasetName,
     DataSources,
     own_authority,
+    properties,
     warehouse_name,
     warehouse_namespace,
 )
@@ -84,7 +85,7 @@ class _Resolver:
         database, schema = row.get(f"{side}_database") or "", row.get(f"{side}_schema") or ""
         source = self.lineage.sources.for_host(host)
         if source is None and row.get(f"{side}_object_type") == "destination_object":
-            flow = self.metadata.get(row.get("via_object_id") or "")
+            flow = properties(self.metadata.get(row.get("via_object_id") or ""))
             source = self.lineage.sources.get(self.vendor.destination_of(flow))
         if source is None:
             self.lineage.unplaced["endpoint_platform_unknown"] += 1
@@ -113,7 +114,7 @@ def partition_lineage(metadata_rows: Iterable[Mapping[str, Any]], linkage_rows: 
                       vendor: OpenLineageVendor, host: str) -> PartitionLineage:
     """Jobs (one per object of the vendor's job types) with their inputs, outputs and column lineage."""
     metadata = {str(r["object_id"]): r for r in metadata_rows}
-    lineage = PartitionLineage(vendor.job_namespace(metadata, host),
+    lineage = PartitionLineage(vendor.job_namespace(list(metadata), host),
                                {oid: JobLineage(oid, str(r.get("object_type"))) for oid, r in metadata.items()
                                 if r.get("object_type") in vendor.job_types},
                                {}, DataSources(metadata.values()))

@@ -79,7 +79,10 @@ def platform_of(vendor_type: str | None) -> tuple[str, bool]:
     return key.replace("_", "-"), False
 
 
-def _properties(row: Mapping[str, Any]) -> dict[str, Any]:
+def properties(row: Mapping[str, Any] | None) -> dict[str, Any]:
+    """A metadata row's `properties` (the object's API fields, redacted) as a dict; {} when unreadable."""
+    if not row:
+        return {}
     try:
         value = json.loads(row.get("properties") or "{}")
     except ValueError:
@@ -102,14 +105,14 @@ def _text(config: Mapping[str, Any], *keys: str) -> str:
 
 def data_source_of(row: Mapping[str, Any]) -> DataSource | None:
     """The data source a metadata row (a source or destination) describes, from its `type` and config."""
-    props = _properties(row)
+    props = properties(row)
     # Hevo Standard and Hightouch say `type`; Hevo Edge `source_type` / `destination_type` and `connector_id`.
     kind = next((props[k] for k in ("type", "source_type", "destination_type", "connector_id") if props.get(k)), None)
     platform, warehouse = platform_of(kind)
     if not platform:
         return None
     config = _config(props)
-    account = _text(config, "account", "account_name", "accountName")
+    account = _text(config, "account", "account_name")
     region = _text(config, "region")
     if account and region and "." not in account:
         account = f"{account}.{region}"

@@ -7,7 +7,7 @@ objects (so their outputs' columns are a schema), and where a flow object writes
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 
@@ -27,10 +27,10 @@ class OpenLineageVendor:
     """Job types that define the columns of what they write (a model, a pipeline loading tables): their
     outputs get a `schema` facet. A sync writes some fields of an object it does not define: none."""
 
-    def job_namespace(self, metadata: Mapping[str, Mapping[str, Any]], host: str) -> str:
-        """The instance's job namespace; `host` is the instance's K host."""
+    def job_namespace(self, object_ids: Collection[str], host: str) -> str:
+        """The instance's job namespace from the partition's object ids; `host` is the instance's K host."""
         return f"{self.scheme}://{host}"
 
-    def destination_of(self, flow: Mapping[str, Any] | None) -> str | None:
-        """object_id of the destination a flow object (a sync) writes to, when its row says so."""
+    def destination_of(self, flow: Mapping[str, Any]) -> str | None:
+        """object_id of the destination a flow object (a sync) writes to, from its API fields (`properties`)."""
         return None
