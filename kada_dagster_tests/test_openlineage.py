@@ -10,6 +10,8 @@ unreachable receiver fails only the openlineage asset, naming the setting; no se
 from __future__ import annotations
 
 import json
+import os
+import tempfile
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -54,9 +56,12 @@ class Collected:
 
 
 def clear_openlineage_env(mp: pytest.MonkeyPatch) -> None:
-    for name in OL_ENV:
+    """No OpenLineage setting but the test's own: none in the environment, no openlineage.yml where the client
+    looks (the working directory, ~/.openlineage)."""
+    for name in [*OL_ENV, *(k for k in os.environ if k.startswith("OPENLINEAGE__"))]:
         mp.delenv(name, raising=False)
-    mp.chdir(Path(__file__).parent)  # no ./openlineage.yml here
+    mp.chdir(Path(__file__).parent)
+    mp.setenv("HOME", tempfile.mkdtemp(prefix="no-openlineage-home-"))
 
 
 def _run(defs: dg.Definitions, **kwargs: Any) -> dg.ExecuteInProcessResult:

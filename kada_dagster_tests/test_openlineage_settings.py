@@ -9,18 +9,24 @@ openlineage.yml (what `make demo` documents) writes events that validate.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import socket
 import subprocess
 import sys
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import dagster as dg
 import pytest
 
 from kada_dagster.core.openlineage.config import configured_setting
+from kada_dagster.core.openlineage.emitter import send_partitions
+from kada_dagster.core.source import PartitionWindow
+from kada_dagster.core.storage import IntermediateStorageError, IntermediateStore
 from kada_dagster.hevo.definitions import hevo_definitions
 from kada_dagster.hightouch.definitions import hightouch_definitions
+from kada_dagster.hightouch.openlineage import HightouchOpenLineage
 from kada_dagster_tests import ht_helpers
 from kada_dagster_tests.openlineage_helpers import MarquezReceiver, kind, validate_event
 from kada_dagster_tests.test_openlineage import DAY, clear_openlineage_env
@@ -149,3 +155,17 @@ def test_make_demo_with_a_file_transport_writes_events_that_validate(tmp_path: P
     assert sum(int(line.split("sent ")[1].split(" ")[0]) for line in sent) == len(events)
     assert {e["job"]["namespace"].split("://")[0] for e in events} == {"hightouch", "hevo"}
     assert [error for e in events for error in validate_event(e)] == []
+
+
+def test_a_day_never_extracted_fails_before_anything_is_sent(monkeypatch: pytest.MonkeyPatch,
+                                                             tmp_path: Path) -> None:
+    clear_openlineage_env(monkeypatch)
+    receiver = MarquezReceiver()
+    start = datetime(2026, 11, 22, tzinfo=timezone.utc)
+    with receiver.serve() as url:
+        monkeypatch.setenv("OPENLINEAGE_URL", url)
+        with pytest.raises(IntermediateStorageError, match="materialise hightouch/metadata for that partition"):
+            send_partitions(HightouchOpenLineage(), IntermediateStore(tmp_path), "hightouch",
+                            [PartitionWindow(DAY, start, start + timedelta(days=1))], "app.hightouch.com",
+                            logging.getLogger(__name__))
+    assert receiver.attempts == 0

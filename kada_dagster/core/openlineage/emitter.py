@@ -24,7 +24,7 @@ from openlineage.client import OpenLineageClient
 
 from kada_dagster.core.extract.schema import KINDS, iter_rows
 from kada_dagster.core.openlineage.config import OpenLineageSetting, configured_setting, disabled
-from kada_dagster.core.openlineage.events import Event, Translation, translate
+from kada_dagster.core.openlineage.events import Event, translate
 from kada_dagster.core.openlineage.vendor import OpenLineageVendor
 from kada_dagster.core.settings import redact_url
 from kada_dagster.core.source import PartitionWindow
@@ -139,12 +139,16 @@ def send_partitions(vendor: OpenLineageVendor, store: IntermediateStore, instanc
             "defined when the code location loaded: set OPENLINEAGE_URL, OPENLINEAGE__TRANSPORT__TYPE (and its "
             "settings) or an openlineage.yml where the run's process reads them.")
     producer = producer_uri()
-    translations: dict[str, Translation] = {
-        w.key: translate(read_tables(store, instance, w.key), vendor, host, w.end, producer) for w in windows}
+    for window in windows:  # a day never extracted fails the run before anything is sent
+        for kind in KINDS:
+            if not store.table_path(instance, window.key, kind).exists():
+                store.read_table(instance, window.key, kind)  # raises, naming the asset to materialise
     outcome.setting = setting.describe()
     with open_client(setting) as client:
         outcome.transport = transport_target(client.transport)
-        for key, translation in translations.items():
+        for window in windows:  # one day's events in memory at a time, however long the range
+            key = window.key
+            translation = translate(read_tables(store, instance, key), vendor, host, window.end, producer)
             _send(client, translation.events, f"{instance} partition {key}", setting)
             outcome.per_partition[key] = dict(sorted(translation.counts.items()))
             outcome.counts.update(translation.counts)
