@@ -2,8 +2,9 @@
 real DAGSTER_HOME (SQLite run and event log storage, local compute logs) with a sentinel secret in every
 credential setting, against simulators that serve fake credentials (SIMSECRET-...) in every configuration
 blob. Then every place a secret could end up is searched: landing files (gunzipped), intermediate storage
-(raw JSON Lines gunzipped, parquet read as data), compute logs, the CLI's captured output, and every table of
-the SQLite databases Dagster wrote. Zero hits.
+(raw JSON Lines gunzipped, parquet read as data), compute logs, the CLI's captured output, every table of
+the SQLite databases Dagster wrote, and the OpenLineage events (a file transport is configured, so each
+instance's openlineage asset runs too). Zero hits.
 """
 
 from __future__ import annotations
@@ -59,8 +60,12 @@ def test_no_secret_reaches_landing_intermediate_logs_or_the_event_log(tmp_path: 
     (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")  # defaults: SQLite, local compute logs
     dagster = str(Path(sys.executable).with_name("dagster"))
     captured = []
+    lineage_file = tmp_path / "openlineage" / "events.jsonl"
+    lineage_file.parent.mkdir()
     with ht.serve(), hevo.serve():
         env = {**os.environ, "DAGSTER_HOME": str(home), "KADA_START_DATE": "2026-11-01",
+               "OPENLINEAGE__TRANSPORT__TYPE": "file", "OPENLINEAGE__TRANSPORT__LOG_FILE_PATH": str(lineage_file),
+               "OPENLINEAGE__TRANSPORT__APPEND": "true",
                "KADA_LANDING_URL": str(tmp_path / "landing"), "KADA_INTERMEDIATE_PATH": str(tmp_path / "intermediate"),
                "HIGHTOUCH_API_BASE_URL": ht.url, "HIGHTOUCH_API_TOKEN": HT_TOKEN,
                "HEVO_API_BASE_URL": hevo.url, "HEVO_API_KEY": HEVO_KEY, "HEVO_API_SECRET": HEVO_SECRET,
@@ -82,10 +87,12 @@ def test_no_secret_reaches_landing_intermediate_logs_or_the_event_log(tmp_path: 
         "compute logs": sorted(p for p in (home / "storage").rglob("*") if p.is_file() and p.suffix in
                                (".out", ".err", ".complete", ".log")),
         "event log (SQLite)": sorted(p for p in home.rglob("*.db")),
+        "openlineage events": [lineage_file],
     }
     assert len(places["landing"]) == 10  # both sets landed (4 CSVs and a manifest each)
     assert any(p.suffix == ".parquet" for p in places["intermediate"])
     assert places["compute logs"] and places["event log (SQLite)"]
+    assert lineage_file.read_text().count('"eventType": "START"') > 10  # both instances' events were written
     texts = {name: [(p, _text_of(p)) for p in paths] for name, paths in places.items()}
     texts["captured CLI output"] = [(Path("stdout/stderr"), "\n".join(captured))]
     assert "***REDACTED***" in "".join(t for _, t in texts["intermediate"])  # credentials shown as redacted

@@ -6,6 +6,13 @@ runs each instance's named daily job, the one its schedule runs
 tagged with the partition as a schedule tick is), with a persistent SQLite instance under ./dagster_home
 (so `make dev` shows the runs under the job's name), and prints where the K extract files landed and
 their row counts.
+
+When the OpenLineage client is configured in the environment (OPENLINEAGE_URL, OPENLINEAGE__TRANSPORT__*,
+or an openlineage.yml), the daily jobs also materialise `<instance>/openlineage`, and the demo prints what
+each sent, e.g. with a file transport:
+
+    OPENLINEAGE__TRANSPORT__TYPE=file OPENLINEAGE__TRANSPORT__LOG_FILE_PATH=./openlineage/events.jsonl \
+        OPENLINEAGE__TRANSPORT__APPEND=true make demo
 """
 
 from __future__ import annotations
@@ -70,6 +77,29 @@ def _print_landed(landing_root: Path, instance: str, partition: str) -> None:
     print(f"  {manifest_path.name:<52} (manifest, written last)")
 
 
+def _openlineage_note() -> bool:
+    """Whether the daily jobs include `<instance>/openlineage`; a file transport's folder is created first."""
+    try:
+        from kada_dagster.core.openlineage.config import configured_setting
+    except ImportError:
+        return False
+    setting = configured_setting()
+    if setting is None:
+        return False
+    path = os.environ.get("OPENLINEAGE__TRANSPORT__LOG_FILE_PATH", "")
+    if path and "://" not in path:
+        Path(path).expanduser().resolve().parent.mkdir(parents=True, exist_ok=True)
+    print(f"OpenLineage is configured ({setting.describe()}): the daily jobs also send the events")
+    return True
+
+
+def _print_openlineage(output: str) -> None:
+    """The openlineage step's own summary lines (events per kind and where they went)."""
+    for line in output.splitlines():
+        if "OpenLineage: sent" in line:
+            print("  " + line[line.index("OpenLineage: sent"):])
+
+
 def _print_story(landing_root: Path, partition: str) -> None:
     """One column's way from PostgreSQL to Salesforce, read from the two instances' landed linkages alone."""
     import csv
@@ -99,6 +129,7 @@ def main() -> int:
         env = {**os.environ, **_start_simulators(stack), "DAGSTER_HOME": str(_dagster_home()),
                "KADA_LANDING_URL": str(landing_root), "KADA_START_DATE": os.environ.get("KADA_START_DATE", start)}
         instances = ["hightouch"] + (["hevo"] if "HEVO_API_BASE_URL" in env else [])
+        openlineage = _openlineage_note()
         dagster = str(Path(sys.executable).with_name("dagster"))
         for instance in instances:
             command = [dagster, "job", "execute", "-m", "kada_dagster.definitions", "-j", f"{instance}_daily",
@@ -110,6 +141,8 @@ def main() -> int:
                 print(f"demo: materialising {instance} failed (exit {result.returncode})")
                 return result.returncode
             _print_landed(landing_root, instance, partition)
+            if openlineage:
+                _print_openlineage(result.stdout + result.stderr)
         if len(instances) == 2:
             _print_story(landing_root, partition)
     print("Open the UI with `make dev` to see these runs, their metadata and checks.")

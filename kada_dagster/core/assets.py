@@ -3,6 +3,8 @@
     <instance>/raw                         API responses for the partition(s), redacted, as JSON Lines
     <instance>/{metadata,linkages,events,databaselog}   normalised tables (parquet), with contract checks
     <instance>/landing                     the contract's file set, put in K's landing directory
+    <instance>/openlineage                 the same lineage and runs as OpenLineage events (only when the
+                                           OpenLineage client is configured: core.openlineage.config)
 
 Daily UTC partitions replace the KADA high water mark; `BackfillPolicy.single_run()` makes a range
 backfill one run that reads the metadata once and the runs of the whole range once, and still writes
@@ -23,13 +25,21 @@ from kada_dagster.core.freshness import freshness_check
 from kada_dagster.core.http import ApiError
 from kada_dagster.core.landing import LandingError, LandingResource
 from kada_dagster.core.layers import build_tables, fetch_raw, land_partitions
+from kada_dagster.core.openlineage.config import configured_setting
+from kada_dagster.core.openlineage.emitter import OpenLineageError, send_partitions
 from kada_dagster.core.pages import check_results, materialisations, tag_run
 from kada_dagster.core.resources import IntermediateStorageResource, VendorResource
 from kada_dagster.core.sensors import AUTO_PUSH_META, INSTANCE_META, InstanceKeys
 from kada_dagster.core.settings import SettingsError, redact_url
 from kada_dagster.core.source import CollectorSource, PartitionWindow
 from kada_dagster.core.storage import IntermediateStorageError
-from kada_dagster.core.ui import column_schema, landing_day_metadata, raw_day_metadata, tables_day_metadata
+from kada_dagster.core.ui import (
+    column_schema,
+    landing_day_metadata,
+    openlineage_day_metadata,
+    raw_day_metadata,
+    tables_day_metadata,
+)
 
 STORAGE_KEY = "kada_storage"
 # The tables step's checks: (table, check) → severity. Blocking ones stop the landing of a broken extract.
@@ -41,7 +51,7 @@ TABLE_CHECKS: dict[tuple[str, str], dg.AssetCheckSeverity] = {
     ("linkages", "model_columns_have_sources"): dg.AssetCheckSeverity.WARN,
 }
 LANDING_KEY = "kada_landing"
-KNOWN_ERRORS = (SettingsError, ApiError, LandingError, IntermediateStorageError)
+KNOWN_ERRORS = (SettingsError, ApiError, LandingError, IntermediateStorageError, OpenLineageError)
 
 
 def daily_partitions(start_date: str) -> dg.DailyPartitionsDefinition:
@@ -113,6 +123,10 @@ class CollectorAssets:
     @property
     def landing_key(self) -> dg.AssetKey:
         return self.keys.landing
+
+    @property
+    def openlineage_key(self) -> dg.AssetKey:
+        return dg.AssetKey([self.instance, "openlineage"])
 
     def _common(self) -> dict[str, Any]:
         return {"partitions_def": self.partitions_def, "backfill_policy": dg.BackfillPolicy.single_run()}
@@ -232,9 +246,34 @@ class CollectorAssets:
         )(with_resource_params(landing, {vendor_key: self.vendor_type, STORAGE_KEY: IntermediateStorageResource,
                                          LANDING_KEY: LandingResource}))
 
+    # --- optional: OpenLineage ----------------------------------------------------------------
+    def openlineage_asset(self) -> dg.AssetsDefinition:
+        source, instance, vendor_key = self.source, self.instance, self.resource_key
+
+        def openlineage(context: dg.AssetExecutionContext, **resources: Any) -> Iterator[Any]:
+            vendor: VendorResource = resources[vendor_key]
+            storage: IntermediateStorageResource = resources[STORAGE_KEY]
+            windows = partition_windows(context)
+            tag_run(context, instance, windows)
+            with _FailClearly():
+                outcome = send_partitions(source.openlineage, storage.store(), instance, windows,
+                                          vendor.settings().host, context.log)
+            yield from materialisations(self.openlineage_key, windows, openlineage_day_metadata(outcome, windows))
+
+        return dg.asset(
+            key=self.openlineage_key, deps=list(self.table_keys.values()), group_name=instance,
+            description=f"The partition's {source.display_name} lineage (a job event per sync, pipeline and model, "
+                        "with column lineage) and runs (START and COMPLETE/FAIL/ABORT) sent as OpenLineage events "
+                        "through the OpenLineage client as configured (openlineage.yml, OPENLINEAGE__*, "
+                        "OPENLINEAGE_URL). Defined only when that configuration is present.",
+            kinds={source.source_type, "openlineage"}, **self._common(),
+        )(with_resource_params(openlineage, {vendor_key: self.vendor_type, STORAGE_KEY: IntermediateStorageResource}))
+
     # --- definitions -------------------------------------------------------------------------
     def definitions(self, resources: dict[str, Any], schedule_hour: int = 1) -> dg.Definitions:
         assets = [self.raw_asset(), self.tables_asset(), self.landing_asset()]
+        if configured_setting() is not None:  # off unless the OpenLineage client is configured (docs/OPENLINEAGE.md)
+            assets.append(self.openlineage_asset())
         selection: dg.AssetSelection = dg.AssetSelection.groups(self.instance)
         if not self.auto_push:
             selection = selection - dg.AssetSelection.assets(self.landing_key)

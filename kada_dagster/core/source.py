@@ -16,6 +16,7 @@ from typing import Any, Generic, Protocol, TypeVar
 import pyarrow as pa
 
 from kada_dagster.core.extract.column_lineage import LineageCache
+from kada_dagster.core.openlineage.vendor import OpenLineageVendor
 from kada_dagster.core.problems import ProblemLog
 from kada_dagster.core.settings import CollectorSettings
 from kada_dagster.core.storage import IntermediateStore, RawPartitionWriter
@@ -142,6 +143,8 @@ class CollectorSource(ABC, Generic[ClientT]):
     display_name: str
     metadata_collections: tuple[str, ...]
     event_collections: tuple[str, ...]
+    openlineage: OpenLineageVendor = OpenLineageVendor()
+    """How its OpenLineage events differ (namespace, job types): `core.openlineage`."""
 
     @abstractmethod
     def created_at(self, collection: str, record: Mapping[str, Any]) -> datetime | None:

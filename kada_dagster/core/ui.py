@@ -195,3 +195,16 @@ def landing_day_metadata(outcome: Any, directory: str) -> dict[str, dict[str, An
 def _kind_of_file(name: str) -> str:
     """`hightouch_linkages_20261123000000.csv.gz` → `linkages`."""
     return name.rsplit("_", 2)[-2]
+
+
+def openlineage_day_metadata(outcome: Any, windows: Sequence[Any]) -> dict[str, dict[str, Any]]:
+    """Each day's OpenLineage page: the events sent for that day; jobs, datasets and the transport are the run's."""
+    run = {
+        "jobs": dg.MetadataValue.int(outcome.jobs), "datasets": dg.MetadataValue.int(outcome.datasets),
+        "not_placed": dg.MetadataValue.json(dict(outcome.unplaced)),
+        "transport": dg.MetadataValue.text(outcome.transport or "none (OPENLINEAGE_DISABLED)"),
+        "setting": dg.MetadataValue.text(outcome.setting), "seconds": dg.MetadataValue.float(outcome.seconds),
+    }
+    return {w.key: {"partition": dg.MetadataValue.text(w.key),
+                    "events_by_kind": dg.MetadataValue.json(outcome.per_partition.get(w.key, {})), **run}
+            for w in windows}

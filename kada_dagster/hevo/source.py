@@ -49,6 +49,7 @@ from kada_dagster.core.problems import ProblemLog
 from kada_dagster.core.records import norm_id
 from kada_dagster.core.timeutil import iso, parse_ts
 from kada_dagster.hevo.model_columns import add_model_columns, note_table_columns
+from kada_dagster.hevo.openlineage import HevoOpenLineage
 from kada_dagster.hevo.records import (
     EVENT_TYPE_KEY,
     NO_DATA_OBJECT_STATUSES,
@@ -117,6 +118,7 @@ def database_without_schema(platform: str | None) -> bool:
 class HevoSource(core.CollectorSource[HevoClient]):
     source_type = SOURCE_TYPE
     display_name = "Hevo"
+    openlineage = HevoOpenLineage()
     metadata_collections = ("pipelines", "pipeline_objects", "schema_mappings", "destinations", "models", "workflows")
     event_collections = ("jobs", "last_runs")
 

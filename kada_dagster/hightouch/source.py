@@ -62,6 +62,7 @@ from kada_dagster.core.source import (
 )
 from kada_dagster.core.timeutil import iso, iso_ts, parse_ts
 from kada_dagster.hightouch.model_columns import add_model_columns
+from kada_dagster.hightouch.openlineage import HightouchOpenLineage
 from kada_dagster.hightouch.records import (
     HtDestination,
     HtModel,
@@ -119,6 +120,7 @@ def runs_may_have_started(sync: HtSync, range_end: datetime) -> tuple[bool, str]
 class HightouchSource(CollectorSource[HightouchClient]):
     source_type = SOURCE_TYPE
     display_name = "Hightouch"
+    openlineage = HightouchOpenLineage()
     metadata_collections = ("sources", "models", "destinations", "syncs")
     event_collections = ("sync_runs",)
 
