@@ -3,32 +3,33 @@
 `MarquezReceiver` answers `POST /api/v1/lineage` as Marquez does (201 Created for an accepted event, 400
 for a body that is not a JSON event), or with a fixed error status to test failures; it keeps every body.
 
-`validate_event` checks an event against the OpenLineage JSON schemas of the client's spec version, vendored
-in `data/openlineage/` (the client package ships none; see data/openlineage/SOURCES.md): the event against
-`OpenLineage.json` (RunEvent or JobEvent, by its `schemaURL`), and every facet against the schema its
-`_schemaURL` names. A facet whose schema is not vendored is an error, so nothing goes unvalidated.
+`validate_event` checks an event against the OpenLineage spec of the client's version through the client's
+own generated classes (`openlineage.client.generated`, generated from the spec's JSON schemas): the event is
+rebuilt as the RunEvent or JobEvent its `schemaURL` names, and every facet as the class whose schema its
+`_schemaURL` names, field by field, so a missing required field, an unknown field, a value of the wrong type
+or one the classes' validators refuse (date-times, URIs, UUIDs, enums) is an error. A facet whose schema no
+generated class has is an error too, so nothing goes unvalidated.
 """
 
 from __future__ import annotations
 
 import gzip
+import importlib
 import json
+import pkgutil
 import threading
-import uuid
+import types
+import typing
 from collections.abc import Iterator
 from contextlib import contextmanager
+from enum import Enum
 from functools import lru_cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from jsonschema import Draft202012Validator, FormatChecker
-from referencing import Registry, Resource
+import attr
 
-SCHEMA_DIR = Path(__file__).parent / "data" / "openlineage"
-EVENT_SCHEMAS = {"https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/RunEvent",
-                 "https://openlineage.io/spec/2-0-2/OpenLineage.json#/$defs/JobEvent"}
 LINEAGE_PATH = "/api/v1/lineage"
 
 
@@ -96,60 +97,104 @@ class MarquezReceiver:
             return list(self.events)
 
 
+EVENT_CLASSES = {"RunEvent", "JobEvent"}
+
+
 @lru_cache(maxsize=1)
-def _registry() -> Registry:
-    resources = []
-    for path in sorted(SCHEMA_DIR.glob("*.json")):
-        schema = json.loads(path.read_text(encoding="utf-8"))
-        resources.append((schema["$id"], Resource.from_contents(schema)))
-    return Registry().with_resources(resources)
+def _classes_by_schema() -> dict[str, type]:
+    """Every generated class by the schema URL it states (`_get_schema()`)."""
+    import openlineage.client.generated as generated
+
+    found: dict[str, type] = {}
+    for module_info in pkgutil.iter_modules(generated.__path__):
+        module = importlib.import_module(f"openlineage.client.generated.{module_info.name}")
+        for value in vars(module).values():
+            if isinstance(value, type) and attr.has(value) and hasattr(value, "_get_schema"):
+                found.setdefault(value._get_schema(), value)
+    return found
 
 
-def _format_checker() -> FormatChecker:
-    """jsonschema's checkers (date-time, uuid), plus `uri`, which it checks only with an optional package."""
-    checker = FormatChecker()
+def _check(value: Any, hint: Any, path: str, errors: list[str]) -> Any:
+    """`value` rebuilt as `hint` (a generated class, a container or a scalar); problems appended to `errors`."""
+    origin, args = typing.get_origin(hint), typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType):
+        if value is None and type(None) in args:
+            return None
+        return _check(value, next(a for a in args if a is not type(None)), path, errors)
+    if origin is list:
+        if not isinstance(value, list):
+            errors.append(f"{path}: expected a list, got {type(value).__name__}")
+            return []
+        return [_check(v, args[0], f"{path}[{i}]", errors) for i, v in enumerate(value)]
+    if origin is dict:
+        if not isinstance(value, dict):
+            errors.append(f"{path}: expected an object, got {type(value).__name__}")
+            return {}
+        return {k: _facet(v, f"{path}.{k}", errors) if _is_facet(args[1]) else _check(v, args[1], f"{path}.{k}", errors)
+                for k, v in value.items()}
+    if isinstance(hint, type) and issubclass(hint, Enum):
+        if value not in {m.value for m in hint}:
+            errors.append(f"{path}: {value!r} is not one of {[m.value for m in hint]}")
+        return value
+    if isinstance(hint, type) and attr.has(hint):
+        return _build(value, hint, path, errors)
+    expected = {str: str, int: int, float: (int, float), bool: bool}.get(hint)
+    if expected is not None and (not isinstance(value, expected) or (hint is not bool and isinstance(value, bool))):
+        errors.append(f"{path}: expected {hint.__name__}, got {type(value).__name__}")
+    return value
 
-    @checker.checks("uri", raises=ValueError)
-    def is_uri(value: object) -> bool:
-        if not isinstance(value, str):
-            return True
-        parts = urlsplit(value)
-        return bool(parts.scheme) and bool(parts.netloc or parts.path) and " " not in value
 
-    return checker
+def _is_facet(hint: Any) -> bool:
+    return isinstance(hint, type) and any(base.__name__ == "BaseFacet" for base in hint.__mro__)
 
 
-FORMATS = _format_checker()
+def _facet(value: Any, path: str, errors: list[str]) -> Any:
+    url = value.get("_schemaURL") if isinstance(value, dict) else None
+    cls = _classes_by_schema().get(str(url))
+    if cls is None:
+        errors.append(f"{path}: no generated class for the facet schema {url!r}: it cannot be validated")
+        return None
+    return _build(value, cls, path, errors)
 
 
-def _errors(instance: Any, schema_url: str) -> list[str]:
-    validator = Draft202012Validator({"$ref": schema_url}, registry=_registry(), format_checker=FORMATS)
-    return [f"{schema_url}: {'/'.join(map(str, e.absolute_path))}: {e.message}" for e in validator.iter_errors(instance)]
-
-
-def _facets(event: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
-    yield from (event.get("run") or {}).get("facets", {}).items()
-    yield from (event.get("job") or {}).get("facets", {}).items()
-    for side, extra in (("inputs", "inputFacets"), ("outputs", "outputFacets")):
-        for dataset in event.get(side) or []:
-            yield from (dataset.get("facets") or {}).items()
-            yield from (dataset.get(extra) or {}).items()
+def _build(value: Any, cls: type, path: str, errors: list[str]) -> Any:
+    """Rebuilds a generated class from JSON: required fields present, no unknown field, each field checked,
+    and the class's own validators run by constructing it."""
+    if not isinstance(value, dict):
+        errors.append(f"{path}: expected an object for {cls.__name__}, got {type(value).__name__}")
+        return None
+    hints = typing.get_type_hints(cls)
+    fields = {f.name: f for f in attr.fields(cls)}
+    unknown = sorted(set(value) - set(fields))
+    if unknown:
+        errors.append(f"{path}: {cls.__name__} has no field {unknown}")
+    kwargs: dict[str, Any] = {}
+    for name, field in fields.items():
+        if name not in value:
+            if field.default is attr.NOTHING:
+                errors.append(f"{path}: {cls.__name__}.{name} is required")
+            continue
+        checked = _check(value[name], hints[name], f"{path}.{name}", errors)
+        if field.init:
+            kwargs[field.alias or name] = checked
+    if "schemaURL" in fields or "_schemaURL" in fields:
+        stated = value.get("schemaURL", value.get("_schemaURL"))
+        if stated != cls._get_schema():  # type: ignore[attr-defined]
+            errors.append(f"{path}: schemaURL {stated!r} is not {cls.__name__}'s {cls._get_schema()!r}")  # type: ignore[attr-defined]
+    try:
+        return cls(**kwargs)
+    except (TypeError, ValueError) as exc:
+        errors.append(f"{path}: {cls.__name__}: {exc}")
+        return None
 
 
 def validate_event(event: dict[str, Any]) -> list[str]:
-    """Every way `event` breaks the spec (empty when it validates)."""
-    if event.get("schemaURL") not in EVENT_SCHEMAS:
+    """Every way `event` breaks the spec of the client's version (empty when it validates)."""
+    cls = _classes_by_schema().get(str(event.get("schemaURL")))
+    if cls is None or cls.__name__ not in EVENT_CLASSES:
         return [f"unexpected event schemaURL {event.get('schemaURL')!r}"]
-    errors = _errors(event, event["schemaURL"])
-    known = {str(uri) for uri in _registry()}
-    for name, facet in _facets(event):
-        url = str(facet.get("_schemaURL", ""))
-        if url.split("#")[0] not in known:
-            errors.append(f"facet {name}: schema {url!r} is not vendored, so it cannot be validated")
-            continue
-        errors += [f"facet {name}: {e}" for e in _errors(facet, url)]
-    if "run" in event:
-        uuid.UUID(event["run"]["runId"])
+    errors: list[str] = []
+    _build(event, cls, cls.__name__, errors)
     return errors
 
 
