@@ -134,6 +134,8 @@ class CollectorAssets:
                 "requests": dg.MetadataValue.int(stats["requests"]),
                 "retries": dg.MetadataValue.int(stats["retries"]),
                 "rate_limited_429": dg.MetadataValue.int(stats["rate_limited_429"]),
+                # how the limiter paced the run: the adaptive default's one deliberate 429 shows here
+                "limiter": dg.MetadataValue.json(stats.get("limiter", {})),
                 "requests_by_endpoint": dg.MetadataValue.json(stats["by_endpoint"]),
                 "runs_outside_window_dropped": dg.MetadataValue.int(outcome.outside_window),
                 "skipped_or_tolerated": dg.MetadataValue.json(outcome.problems.as_dict()),

@@ -72,8 +72,14 @@ class RawOutcome:
         totals = self.totals
         return (f"{instance} raw for {len(self.per_partition)} partition(s): {sum(totals.values())} records "
                 f"({', '.join(f'{n} {c}' for c, n in totals.items())}) in {self.requests['requests']} requests, "
-                f"{self.requests['retries']} retries, {self.requests['rate_limited_429']} 429s; "
-                f"{self.problems.total} problem(s) counted")
+                f"{self.requests['retries']} retries, {self.requests['rate_limited_429']} 429s"
+                f"{_pacing(self.requests.get('limiter'))}; {self.problems.total} problem(s) counted")
+
+
+def _pacing(limiter: Any) -> str:
+    """`(paced as sliding)`: the summary says which kind the limiter paced by, so a 429 is explained."""
+    pacing = limiter.get("pacing") if isinstance(limiter, dict) else None
+    return f" (paced as {pacing})" if pacing else ""
 
 
 def fetch_raw(source: CollectorSource[ClientT], client: ClientT, store: IntermediateStore, instance: str,
