@@ -65,7 +65,7 @@ def _materialise_runs(raw_asset: Any, resources: dict[str, Any], runs: list[dict
         events = result.get_asset_materialization_events()
         if events:
             md = events[0].materialization.metadata
-            for name in ("requests", "retries", "rate_limited_429", "seconds"):
+            for name in ("requests", "retries", "rate_limited_429", "seconds", "limiter"):
                 if name in md:
                     entry[name] = md[name].value
             entry["partitions_materialised"] = len(events)
@@ -87,13 +87,14 @@ def ht_dagster(p: dict[str, Any]) -> dict[str, Any]:
     if p.get("open_files"):  # a stock server's open-file limit (RHEL's default 1024)
         resource.setrlimit(resource.RLIMIT_NOFILE, (p["open_files"], p["open_files"]))
     options = _scaled_resource_options(HightouchResource, p["rate_limit"], p["time_scale"])
-    options["rate_limit_kind"] = p.get("rate_limit_kind", "sliding")
+    if p.get("rate_limit_kind"):  # absent: the resource's default, as a deployment runs it
+        options["rate_limit_kind"] = p["rate_limit_kind"]
     res = HightouchResource(base_url=p["url"], api_token=p["token"], **options)
     assets = CollectorAssets(HightouchSource(), instance="hightouch", resource_key="hightouch",
                              start_date=p["start_date"])
     resources = {"hightouch": res, STORAGE_KEY: IntermediateStorageResource(base_path=p["storage"])}
     out = _materialise_runs(assets.raw_asset(), resources, p["runs"])
-    out["client_options"] = options | {"max_concurrency": res.max_concurrency}
+    out["client_options"] = options | {"max_concurrency": res.max_concurrency, "rate_limit_kind": res.rate_limit_kind}
     return out
 
 
