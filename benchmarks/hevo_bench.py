@@ -89,7 +89,8 @@ def hevo_minimum(sim: Any, flavour: str, start: datetime, end: datetime) -> dict
     return {"parts": parts, "minimum": minimum}
 
 
-def _sim(r: Any, flavour: str) -> Any:
+def _sim(r: Any, flavour: str, kind: str = "sliding") -> Any:
+    """A fresh simulator of the benchmark account counting its limit by `kind`."""
     from kada_sim.hevo import HevoSimConfig, HevoSimulator
 
     acct = r.cfg.hevo
@@ -97,7 +98,11 @@ def _sim(r: Any, flavour: str) -> Any:
         flavour=flavour, seed=acct.seed, n_pipelines=acct.n_pipelines, objects_per_pipeline=acct.objects_per_pipeline,
         n_destinations=acct.n_destinations, n_models=acct.n_models, n_workflows=acct.n_workflows,
         jobs_per_pipeline_per_day=acct.jobs_per_pipeline_per_day, end=r.cfg.end, latency_s=acct.latency_s,
-        rate_limit=acct.rate_limit, time_scale=r.cfg.hevo_scale))
+        rate_limit=acct.rate_limit, time_scale=r.cfg.hevo_scale, rate_limit_kind=kind))
+
+
+# The default client against both kinds of server: (result key, server's rate-limit kind).
+SERVER_VARIANTS = (("ours", "sliding"), ("ours_vs_bucket", "token_bucket"))
 
 
 def _server(sim: Any) -> dict[str, Any]:
@@ -117,15 +122,19 @@ def run(r: Any) -> dict[str, Any]:
     for flavour in ("standard", "edge"):
         sim = _sim(r, flavour)
         minimum = hevo_minimum(sim, flavour, start, end)
-        floor = floor_seconds(minimum["minimum"], acct.rate_limit, acct.latency_s, scale)
-        entry: dict[str, Any] = {"minimum": minimum, "floor_s": floor}
+        floors = {kind: floor_seconds(minimum["minimum"], acct.rate_limit, acct.latency_s, scale, kind)
+                  for kind in ("sliding", "token_bucket")}
+        entry: dict[str, Any] = {"minimum": minimum, "floor_s": floors["sliding"], "floors_s": floors}
         params = {"key": sim.config.api_key, "secret": sim.config.api_secret, "flavour": flavour,
                   "time_scale": scale, "rate_limit": list(acct.rate_limit), "start_date": cfg.start_date}
-        with sim.serve() as url:
-            r.log(f"  {flavour}: ours (floor {floor:.1f}s at scale {scale:g}, minimum {minimum['minimum']} requests)")
-            ours = r.worker("hevo_dagster", {**params, "url": url, "storage": str(r.workdir / f"s3-{flavour}"),
-                                             "runs": [{"partition": key}]})
-            entry["ours"] = {**ours, "server": _server(sim)}
+        for name, kind in SERVER_VARIANTS:
+            sim = _sim(r, flavour, kind)  # a fresh server each: a full window or bucket, fresh counts
+            with sim.serve() as url:
+                r.log(f"  {flavour}: ours against a {kind} server (floor {floors[kind]:.1f}s at scale {scale:g}, "
+                      f"minimum {minimum['minimum']} requests)")
+                ours = r.worker("hevo_dagster", {**params, "url": url, "runs": [{"partition": key}],
+                                                 "storage": str(r.workdir / f"s3-{flavour}-{name}")})
+                entry[name] = {**ours, "server": _server(sim), "server_kind": kind, "floor_s": floors[kind]}
         sim = _sim(r, flavour)
         with sim.serve() as url:
             r.log(f"  {flavour}: naive")

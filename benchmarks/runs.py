@@ -54,7 +54,7 @@ def materialise_runs(raw_asset: Any, resources: dict[str, Any], runs: list[dict[
         if events:  # a range records one materialisation for the range, then one per day (core.pages)
             md = next((e.materialization.metadata for e in events if "requests" in e.materialization.metadata),
                       events[0].materialization.metadata)
-            for name in ("requests", "retries", "rate_limited_429", "seconds"):
+            for name in ("requests", "retries", "rate_limited_429", "seconds", "limiter"):
                 if name in md:
                     entry[name] = md[name].value
             entry["partitions_materialised"] = len({e.partition for e in events})

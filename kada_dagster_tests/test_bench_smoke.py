@@ -30,13 +30,19 @@ def test_bench_smoke_produces_numbers_for_every_scenario(tmp_path: Path) -> None
     assert s1["ours"]["server"]["total_requests"] >= s1["minimum"]["minimum"]
     assert _number(s1["ours"]["wall_s"]) and s1["ours"]["peak_rss_bytes"] > 0
     assert s1["naive"]["server"]["total_requests"] > 0 and _number(s1["naive"]["wall_s"])
-    # The limiter against both kinds of server: the minimum (+1 probe), no 429, a server-side API span.
-    for name, server_kind in (("ours", "sliding"), ("ours_vs_bucket", "token_bucket"),
-                              ("bucket_vs_bucket", "token_bucket")):
+    # The limiters against both kinds of server: the minimum (+1 probe, +1 retry per 429), a server-side API
+    # span; the default (adaptive) draws its one 429 from the window only, and says which kind it settled on.
+    expected = {"ours": ("sliding", "adaptive", 1, "sliding"), "ours_vs_bucket": ("token_bucket", "adaptive", 0,
+                                                                                  "token_bucket"),
+                "sliding_vs_sliding": ("sliding", "sliding", 0, "sliding"),
+                "sliding_vs_bucket": ("token_bucket", "sliding", 0, "sliding"),
+                "bucket_vs_bucket": ("token_bucket", "token_bucket", 0, "token_bucket")}
+    for name, (server_kind, client_kind, refused, pacing) in expected.items():
         variant = s1[name]
-        assert variant["success"] and variant["server_kind"] == server_kind
-        assert variant["server"]["total_requests"] == s1["minimum"]["minimum"] + 1
-        assert variant["server"]["rate_limited"] == 0 and variant["server"]["api_span_s"] > 0
+        assert variant["success"] and (variant["server_kind"], variant["client_kind"]) == (server_kind, client_kind)
+        assert variant["server"]["total_requests"] == s1["minimum"]["minimum"] + 1 + refused
+        assert variant["server"]["rate_limited"] == variant["runs"][0]["rate_limited_429"] == refused
+        assert variant["runs"][0]["limiter"]["pacing"] == pacing and variant["server"]["api_span_s"] > 0
     assert s1["floors_s"]["token_bucket"] < s1["floors_s"]["sliding"]
 
     s2 = s["s2_hightouch_backfill"]
@@ -46,8 +52,13 @@ def test_bench_smoke_produces_numbers_for_every_scenario(tmp_path: Path) -> None
 
     for flavour in ("standard", "edge"):
         f = s["s3_hevo"][flavour]
-        assert f["ours"]["success"] and f["minimum"]["minimum"] > 0 and f["floor_s"] > 0
-        assert f["ours"]["server"]["total_requests"] >= f["minimum"]["minimum"]
+        assert f["minimum"]["minimum"] > 0 and f["floor_s"] > 0
+        for name, server_kind in (("ours", "sliding"), ("ours_vs_bucket", "token_bucket")):
+            variant = f[name]
+            assert variant["success"] and variant["server_kind"] == server_kind
+            assert variant["floor_s"] == f["floors_s"][server_kind] > 0
+            assert variant["server"]["total_requests"] >= f["minimum"]["minimum"]
+            assert variant["server"]["rate_limited"] <= (1 if server_kind == "sliding" else 0)
         assert f["naive"]["server"]["total_requests"] > 0
 
     year = s["s5_hightouch_year"]["variants"]
@@ -55,7 +66,9 @@ def test_bench_smoke_produces_numbers_for_every_scenario(tmp_path: Path) -> None
     for variant in year.values():
         assert variant["ours"]["success"] and variant["ours"]["peak_rss_bytes"] > 0
         assert variant["ours"]["runs"][0]["partitions_materialised"] == variant["days"]
-        assert variant["ours"]["server"]["total_requests"] == variant["minimum"]["minimum"] + 1
+        server = variant["ours"]["server"]
+        assert server["rate_limited"] <= 1  # the default's one deliberate 429 a run, at most
+        assert server["total_requests"] == variant["minimum"]["minimum"] + 1 + server["rate_limited"]
 
     land = s["s4_land"]["land"]
     assert land["rows"] == s["s4_land"]["runs"] > 0
@@ -74,8 +87,10 @@ def test_bench_smoke_produces_numbers_for_every_scenario(tmp_path: Path) -> None
     goals = results["goals"]
     assert {g["id"] for g in goals} >= {"s1.wall", "s1.requests", "s1.429", "s1.naive", "s2.requests", "s4.gzip",
                                         "s4.rss", "s3.standard.wall", "s3.edge.wall", "s3.standard.naive",
-                                        "s1.api_wall", "s1.ours_vs_bucket.api_wall", "s1.bucket_vs_bucket.api_wall",
-                                        "s3.edge.api_wall", "s5.api_wall", "s5.rss_growth", "s6.precision",
-                                        "s6.recall", "s6.p95_ms", "s6.warm"}
+                                        "s1.api_wall", "s1.ours_vs_bucket.api_wall", "s1.ours_vs_bucket.429",
+                                        "s3.edge.api_wall", "s3.standard.ours_vs_bucket.api_wall",
+                                        "s3.edge.ours_vs_bucket.429", "s5.api_wall", "s5.rss_growth",
+                                        "s6.precision", "s6.recall", "s6.p95_ms", "s6.warm"}
     assert all(_number(g["value"]) for g in goals)
+    assert {g["target"] for g in goals if g["id"].endswith(".429")} == {1.0}  # the default's one 429, at most
     assert (tmp_path / "BENCHMARKS.md").read_text().startswith("# Benchmarks")

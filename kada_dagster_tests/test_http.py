@@ -133,8 +133,9 @@ def test_404_is_not_retried(make_sim) -> None:
 
 def test_client_side_limiter_keeps_under_the_server_window(make_sim) -> None:
     sim, url = make_sim(rate_limit=(20, 1.0), n_syncs=30)
+    # `sliding` never draws a 429 (the adaptive default's one deliberate 429: test_rate_limit.py)
     client = hightouch_resource(url, sim.config.token, rate_limit_requests=20, rate_limit_period_seconds=1.0,
-                                rate_limit_margin_seconds=0.05).get_client()
+                                rate_limit_margin_seconds=0.05, rate_limit_kind="sliding").get_client()
     started = time.monotonic()
     client.http.map_concurrent(lambda s: client.get_object("syncs", str(s["id"])), sim.syncs() * 2)
     elapsed = time.monotonic() - started

@@ -78,8 +78,14 @@ class RawOutcome:
         runs = ", ".join(f"{n} {c}" for c, n in totals.items() if c in self.event_collections)
         return (f"{instance} raw for {len(self.per_partition)} partition(s): objects read once ({objects}); "
                 f"runs of every day ({runs}) in {self.requests['requests']} requests, "
-                f"{self.requests['retries']} retries, {self.requests['rate_limited_429']} 429s; "
-                f"problems: {self.problems.summary()}")
+                f"{self.requests['retries']} retries, {self.requests['rate_limited_429']} 429s"
+                f"{_pacing(self.requests.get('limiter'))}; problems: {self.problems.summary()}")
+
+
+def _pacing(limiter: Any) -> str:
+    """`(paced as sliding)`: the summary says which kind the limiter paced by, so a 429 is explained."""
+    pacing = limiter.get("pacing") if isinstance(limiter, dict) else None
+    return f" (paced as {pacing})" if pacing else ""
 
 
 def fetch_raw(source: CollectorSource[ClientT], client: ClientT, store: IntermediateStore, instance: str,

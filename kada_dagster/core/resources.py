@@ -43,9 +43,11 @@ class VendorResource(dg.ConfigurableResource):
     rate_limit_requests: int = Field(default=100, description="Client-side limit: requests per period.")
     rate_limit_period_seconds: float = Field(default=60.0, description="Client-side limit: the period.")
     rate_limit_margin_seconds: float = Field(default=0.0, description="Extra seconds added to the period.")
-    rate_limit_kind: str = Field(default="sliding", description=(
-        "How the vendor counts its limit: 'sliding' (default: safe whatever it counts) or 'token_bucket' "
-        "(only where the vendor documents a bucket: faster, but 429s from a sliding window)."))
+    rate_limit_kind: str = Field(default="adaptive", description=(
+        "How the vendor counts its limit: 'adaptive' (default: learns from at most one 429 a run whether it "
+        "is a sliding window or a token bucket; the limit above must be the vendor's own), 'sliding' (never a "
+        "429, slower against a bucket; also for a key shared with other tools) or 'token_bucket' (only where "
+        "the vendor documents a bucket: 429s from a sliding window)."))
 
     def credential_overrides(self) -> dict[str, Any]:
         """Credential values given directly in Dagster config (e.g. EnvVar in YAML); resolved lazily."""

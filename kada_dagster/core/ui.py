@@ -147,6 +147,8 @@ def raw_day_metadata(outcome: Any, windows: Sequence[Any], settings: Any, store:
         "requests": dg.MetadataValue.int(stats["requests"]),
         "retries": dg.MetadataValue.int(stats["retries"]),
         "rate_limited_429": dg.MetadataValue.int(stats["rate_limited_429"]),
+        # how the limiter paced the run: the adaptive default's one deliberate 429 shows here
+        "limiter": dg.MetadataValue.json(stats.get("limiter", {})),
         "requests_by_endpoint": dg.MetadataValue.json(stats["by_endpoint"]),
         "runs_outside_window_dropped": dg.MetadataValue.int(outcome.outside_window),
         "problems": dg.MetadataValue.json(outcome.problems.as_dict()),
