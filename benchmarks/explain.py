@@ -550,7 +550,7 @@ def production_changes() -> list[str]:
 
 def explanations(results: dict[str, Any]) -> list[str]:
     return [*method(results), *scenario1(results), *scenario2(results), *scenario3(results), *scenario4(results),
-            *scenario5(results), *scenario6(results), *scenario7(results),
+            *scenario5(results), *scenario6(results), *scenario7(results), *scenario8(results),
             *production_changes()]
 
 
@@ -558,6 +558,12 @@ def scenario6(results: dict[str, Any]) -> list[str]:
     from benchmarks.lineage_bench import explain
 
     return explain(_get(results, "scenarios", "s6_lineage", default={}))
+
+
+def scenario8(results: dict[str, Any]) -> list[str]:
+    from benchmarks.idle_bench import explain
+
+    return explain(_get(results, "scenarios", "s8_idle", default={}))
 
 
 def scenario7(results: dict[str, Any]) -> list[str]:

@@ -20,8 +20,8 @@ def hevo_dagster(p: dict[str, Any]) -> dict[str, Any]:
     if p.get("rate_limit_kind"):  # absent: the resource's default, as a deployment runs it
         options["rate_limit_kind"] = p["rate_limit_kind"]
     res = HevoResource(base_url=p["url"], api_key=p["key"], api_secret=p["secret"], flavour=p["flavour"], **options)
-    assets = CollectorAssets(HevoSource(), instance="hevo", resource_key="hevo", start_date=p["start_date"])
-    resources = {"hevo": res, STORAGE_KEY: IntermediateStorageResource(base_path=p["storage"])}
+    assets = CollectorAssets(HevoSource(), instance="hevo", resource=res, start_date=p["start_date"])
+    resources = {STORAGE_KEY: IntermediateStorageResource(base_path=p["storage"])}
     out = materialise_runs(assets.raw_asset(), resources, p["runs"])
     out["client_options"] = options | {"max_concurrency": res.max_concurrency, "rate_limit_kind": res.rate_limit_kind}
     return out

@@ -228,6 +228,12 @@ def scenario_pages(r: Runner) -> dict[str, Any]:
     return pages_bench.run(r)
 
 
+def scenario_idle(r: Runner) -> dict[str, Any]:
+    from benchmarks import idle_bench
+
+    return idle_bench.run(r)
+
+
 # --- all --------------------------------------------------------------------------------------------
 
 SCENARIOS = [
@@ -238,6 +244,7 @@ SCENARIOS = [
     ("s5_hightouch_year", "Hightouch 365-day range in one run", scenario_hightouch_year),
     ("s6_lineage", "Column lineage: corpus accuracy and normalise cost", scenario_lineage),
     ("s7_pages", "Per-day pages after a range run", scenario_pages),
+    ("s8_idle", "Idle cost and load time by instances", scenario_idle),
 ]
 
 

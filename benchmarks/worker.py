@@ -34,9 +34,9 @@ def ht_dagster(p: dict[str, Any]) -> dict[str, Any]:
     options = scaled_resource_options(HightouchResource, p["rate_limit"], p["time_scale"])
     options["rate_limit_kind"] = p.get("rate_limit_kind", "sliding")
     res = HightouchResource(base_url=p["url"], api_token=p["token"], **options)
-    assets = CollectorAssets(HightouchSource(), instance="hightouch", resource_key="hightouch",
+    assets = CollectorAssets(HightouchSource(), instance="hightouch", resource=res,
                              start_date=p["start_date"])
-    resources = {"hightouch": res, STORAGE_KEY: IntermediateStorageResource(base_path=p["storage"])}
+    resources = {STORAGE_KEY: IntermediateStorageResource(base_path=p["storage"])}
     out = materialise_runs(assets.raw_asset(), resources, p["runs"])
     out["client_options"] = options | {"max_concurrency": res.max_concurrency}
     return out
@@ -225,6 +225,15 @@ def _per_day_pages(p: dict[str, Any]) -> dict[str, Any]:
 
 
 TASKS["per_day_pages"] = _per_day_pages
+
+
+def _idle_cost(p: dict[str, Any]) -> dict[str, Any]:
+    from benchmarks.idle_bench import idle_cost
+
+    return idle_cost(p)
+
+
+TASKS["idle_cost"] = _idle_cost
 
 
 def main(argv: list[str]) -> int:

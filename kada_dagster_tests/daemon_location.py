@@ -3,10 +3,10 @@
 
 Loaded by `dagster-daemon`/`dagster-webserver` subprocesses from the environment they inherit:
 KADA_TEST_LOCATION is JSON `{instance: {"base_url", "token_env", "rate_limit": [requests, seconds]}}`.
-The one change from production is the schedule: `build_schedule_from_partitioned_job` refuses a cron for a
-time-partitioned job and ticks at 01:15 UTC, so `<instance>_daily_schedule` here is an every-minute
-schedule of the same job with the same partition rule (the last complete day), and a tick fires within
-the test; it starts STOPPED and the tests switch it on through the GraphQL API.
+The one change from production is the schedule: `kada_daily_schedule` ticks at 01:15 UTC, so each instance
+here has `<instance>_daily_schedule`, an every-minute schedule requesting what the shared one requests for it
+(the last complete day of its assets), and a tick fires within the test; it starts STOPPED and the tests
+switch it on through the GraphQL API.
 """
 
 from __future__ import annotations
@@ -19,7 +19,7 @@ import dagster as dg
 from kada_dagster.core.assets import LANDING_KEY, STORAGE_KEY
 from kada_dagster.core.landing import UrlLandingResource
 from kada_dagster.core.resources import IntermediateStorageResource
-from kada_dagster.core.sensors import with_kada_sensors
+from kada_dagster.core.sensors import with_kada_automation
 from kada_dagster.hightouch.definitions import hightouch_definitions
 from kada_dagster.hightouch.resources import HightouchResource
 
@@ -39,20 +39,21 @@ def instance_definitions(instance: str, spec: dict[str, object]) -> dg.Definitio
         rate_limit_kind="sliding",
     )
     built = hightouch_definitions(instance=instance, resource=resource, start_date=START_DATE)
-    job = next(j for j in built.jobs or [] if j.name == f"{instance}_daily")
     partitions = dg.DailyPartitionsDefinition(start_date=START_DATE, timezone="UTC")
+    keys = [dg.AssetKey([instance, k]) for k in ("raw", "metadata", "linkages", "events", "databaselog", "landing")]
 
-    @dg.schedule(name=f"{instance}_daily_schedule", cron_schedule="* * * * *", job=job)
+    # what kada_daily_schedule requests for the instance, every minute instead of at 01:15 UTC
+    @dg.schedule(name=f"{instance}_daily_schedule", cron_schedule="* * * * *", target=dg.AssetSelection.assets(*keys))
     def every_minute(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
-        return dg.RunRequest(partition_key=partitions.get_last_partition_key())
+        return dg.RunRequest(partition_key=partitions.get_last_partition_key(), asset_selection=keys,
+                             tags={"kada/instance": instance})
 
-    return dg.Definitions(assets=built.assets, asset_checks=built.asset_checks, jobs=built.jobs,
-                          schedules=[every_minute], resources=built.resources)
+    return dg.Definitions(assets=built.assets, asset_checks=built.asset_checks, schedules=[every_minute])
 
 
 def location_definitions() -> dg.Definitions:
     specs = json.loads(os.environ.get("KADA_TEST_LOCATION", "{}"))
-    return with_kada_sensors(dg.Definitions.merge(
+    return with_kada_automation(dg.Definitions.merge(
         *(instance_definitions(name, spec) for name, spec in sorted(specs.items())),
         dg.Definitions(resources={STORAGE_KEY: IntermediateStorageResource(), LANDING_KEY: UrlLandingResource()}),
     ))

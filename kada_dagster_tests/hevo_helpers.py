@@ -13,7 +13,7 @@ import dagster as dg
 from kada_dagster.core.assets import LANDING_KEY, STORAGE_KEY
 from kada_dagster.core.landing import UrlLandingResource
 from kada_dagster.core.resources import IntermediateStorageResource
-from kada_dagster.core.sensors import with_kada_sensors
+from kada_dagster.core.sensors import with_kada_automation
 from kada_dagster.hevo.definitions import hevo_definitions
 from kada_dagster.hevo.resources import HevoResource
 from kada_dagster_tests.ht_helpers import END
@@ -30,7 +30,7 @@ def hevo_resource(sim: HevoSimulator, **kwargs: Any) -> HevoResource:
 
 
 def build_defs(sim: HevoSimulator, tmp: Path, **kwargs: Any) -> dg.Definitions:
-    return with_kada_sensors(dg.Definitions.merge(
+    return with_kada_automation(dg.Definitions.merge(
         hevo_definitions(resource=hevo_resource(sim, **kwargs), start_date="2026-11-01"),
         dg.Definitions(resources={
             STORAGE_KEY: IntermediateStorageResource(base_path=str(tmp / "intermediate")),

@@ -13,7 +13,7 @@ import dagster as dg
 from kada_dagster.core.assets import LANDING_KEY, STORAGE_KEY
 from kada_dagster.core.landing import UrlLandingResource
 from kada_dagster.core.resources import IntermediateStorageResource
-from kada_dagster.core.sensors import with_kada_sensors
+from kada_dagster.core.sensors import with_kada_automation
 from kada_dagster.hightouch.definitions import hightouch_definitions
 from kada_dagster.hightouch.resources import HightouchResource
 from kada_sim.server import SECRET_MARKER
@@ -28,7 +28,7 @@ def hightouch_resource(url: str, token: str, **kwargs: Any) -> HightouchResource
 
 
 def build_defs(url: str, token: str, tmp: Path, *, landing_url: str | None = None, **kwargs: Any) -> dg.Definitions:
-    return with_kada_sensors(dg.Definitions.merge(
+    return with_kada_automation(dg.Definitions.merge(
         hightouch_definitions(resource=hightouch_resource(url, token, **kwargs), start_date="2026-11-01"),
         dg.Definitions(resources={
             STORAGE_KEY: IntermediateStorageResource(base_path=str(tmp / "intermediate")),

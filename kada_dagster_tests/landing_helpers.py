@@ -20,6 +20,7 @@ from kada_dagster.core.assets import LANDING_KEY, STORAGE_KEY
 from kada_dagster.core.extract.schema import KINDS
 from kada_dagster.core.landing import UrlLandingResource
 from kada_dagster.core.resources import IntermediateStorageResource
+from kada_dagster.core.sensors import with_kada_automation
 from kada_dagster.hightouch.definitions import hightouch_definitions
 from kada_dagster.hightouch.resources import HightouchResource
 
@@ -46,19 +47,31 @@ def hightouch_defs(sim_url: str, token: str, intermediate: Path, *, auto_push: b
                    landing_url: str | None = None) -> dg.Definitions:
     """The code location as kada_dagster.definitions builds it, with the simulator and a temp store."""
     resource = HightouchResource(base_url=sim_url, api_token=token, backoff_base_seconds=0.01)
-    return dg.Definitions.merge(
+    return with_kada_automation(dg.Definitions.merge(
         hightouch_definitions(resource=resource, auto_push=auto_push),
         dg.Definitions(resources={
             STORAGE_KEY: IntermediateStorageResource(base_path=str(intermediate)),
             LANDING_KEY: UrlLandingResource(url=landing_url),
         }),
-    )
+    ))
 
 
-def run_daily(defs: dg.Definitions, day: str, instance: dg.DagsterInstance | None = None) -> Any:
-    """What the schedule runs: the instance's daily job for one partition."""
-    return defs.resolve_job_def("hightouch_daily").execute_in_process(
-        partition_key=day, instance=instance or dg.DagsterInstance.ephemeral(), raise_on_error=False)
+def daily_request(defs: dg.Definitions, day: str, instance_name: str = "hightouch") -> dg.RunRequest:
+    """What `kada_daily_schedule` requests for `instance_name` on the tick after `day`."""
+    schedule = defs.resolve_schedule_def("kada_daily_schedule")
+    tick = datetime.fromisoformat(day).replace(tzinfo=timezone.utc) + timedelta(days=1, hours=1, minutes=15)
+    data = schedule.evaluate_tick(dg.build_schedule_context(scheduled_execution_time=tick,
+                                                            repository_def=defs.get_repository_def()))
+    return next(r for r in data.run_requests or [] if r.tags.get("kada/instance") == instance_name)
+
+
+def run_daily(defs: dg.Definitions, day: str, instance: dg.DagsterInstance | None = None,
+              instance_name: str = "hightouch") -> Any:
+    """What the schedule runs for one instance: its run request for `day`, executed in process."""
+    request = daily_request(defs, day, instance_name)
+    return defs.resolve_implicit_global_asset_job_def().execute_in_process(
+        partition_key=request.partition_key, tags=request.tags, asset_selection=request.asset_selection,
+        instance=instance or dg.DagsterInstance.ephemeral(), raise_on_error=False)
 
 
 def run_landing(defs: dg.Definitions, day: str, instance: dg.DagsterInstance | None = None) -> Any:

@@ -74,4 +74,4 @@ def test_definitions_match_the_snapshot(monkeypatch: pytest.MonkeyPatch, tmp_pat
         SNAPSHOT.write_text(json.dumps(current, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     expected = json.loads(SNAPSHOT.read_text(encoding="utf-8"))
     assert current == expected, "the code location's structure changed: review, then regenerate the snapshot"
-    assert len(current["assets"]) == 12 and len(current["checks"]) == 16
+    assert len(current["assets"]) == 12 and len(current["checks"]) == 16 and len(current["schedules"]) == 1

@@ -552,6 +552,7 @@ def test_hevo_partition_lands_on_each_store(
     from kada_dagster.core.assets import LANDING_KEY, STORAGE_KEY
     from kada_dagster.core.landing import landing_resource_from_env
     from kada_dagster.core.resources import IntermediateStorageResource
+    from kada_dagster.core.sensors import with_kada_automation
     from kada_dagster.hevo.definitions import hevo_definitions
     from kada_dagster.hevo.resources import HevoResource
     from kada_sim.hevo import HevoSimConfig, HevoSimulator
@@ -579,13 +580,12 @@ def test_hevo_partition_lands_on_each_store(
         landing = landing_resource_from_env()  # as kada_dagster.definitions builds it: injected backend
         assert type(landing).__name__ == ("S3LandingResource" if store == "s3" else "AzureLandingResource")
         assert not [s for s in secrets if s in landing.model_dump_json()]  # config shows env var names only
-        defs = dg.Definitions.merge(
+        defs = with_kada_automation(dg.Definitions.merge(
             hevo_definitions(resource=resource),
             dg.Definitions(resources={STORAGE_KEY: IntermediateStorageResource(base_path=str(tmp_path)),
                                       LANDING_KEY: landing}),
-        )
-        result = defs.resolve_job_def("hevo_daily").execute_in_process(
-            partition_key=day, instance=dg.DagsterInstance.ephemeral(), raise_on_error=False)
+        ))
+        result = run_daily(defs, day, instance_name="hevo")
     assert result.success, failure_text(result)
     if store == "s3":
         _s3_check(s3, name, "prefix", day, "hevo")

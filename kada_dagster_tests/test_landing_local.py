@@ -29,6 +29,7 @@ from kada_dagster.core.settings import SettingsError, auto_push_from_env
 from kada_dagster_tests.landing_helpers import (
     LANDING_ASSET,
     check_file_set,
+    daily_request,
     failure_text,
     hightouch_defs,
     run_daily,
@@ -197,10 +198,10 @@ def test_manual_push_daily_job_stops_before_landing_then_landing_alone_pushes(
 ) -> None:
     day, landing_root = yesterday(), tmp_path / "landing"
     defs = hightouch_defs(*sim, tmp_path / "intermediate", auto_push=False, landing_url=str(landing_root))
-    job = defs.resolve_job_def("hightouch_daily")
-    assert LANDING_ASSET not in job.asset_layer.selected_asset_keys
-    assert defs.resolve_schedule_def("hightouch_daily_schedule").job_name == "hightouch_daily"
-    assert "manual" in (job.description or "")
+    request = daily_request(defs, day)  # what the shared daily schedule asks for this instance
+    assert LANDING_ASSET not in (request.asset_selection or []) and request.partition_key == day
+    assert dg.AssetKey(["hightouch", "raw"]) in (request.asset_selection or [])
+    assert "manual" in (defs.resolve_schedule_def("kada_daily_schedule").description or "")
 
     instance = dg.DagsterInstance.ephemeral()
     daily = run_daily(defs, day, instance)  # what the schedule runs
@@ -233,8 +234,9 @@ def test_kada_auto_push_false_reaches_the_code_location(tmp_path: Path) -> None:
     script = (
         "import json, dagster as dg\n"
         "from kada_dagster.definitions import defs\n"
-        "job = defs.resolve_job_def('hightouch_daily')\n"
-        "print(json.dumps({'daily': sorted(k.to_user_string() for k in job.asset_layer.selected_asset_keys),\n"
+        "from kada_dagster.core.sensors import daily_runs, instances_in\n"
+        "(request,) = [r for r in daily_runs(instances_in(defs), '2026-11-22') if r.tags['kada/instance'] == 'hightouch']\n"
+        "print(json.dumps({'daily': sorted(k.to_user_string() for k in request.asset_selection),\n"
         "  'all': sorted(k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys())}))\n"
     )
     env = {**os.environ, "KADA_AUTO_PUSH": "false", "KADA_LANDING_URL": str(tmp_path / "landing")}

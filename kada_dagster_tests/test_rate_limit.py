@@ -222,10 +222,10 @@ def _acquire_within(limiter: RateLimiter, seconds: float) -> object:
 def test_the_deliberate_429_is_retried_and_shown_in_the_raw_assets_metadata(make_sim, tmp_path) -> None:
     sim, url = make_sim(rate_limit=(LIMIT, PERIOD), latency_s=0.01)
     resource = hightouch_resource(url, sim.config.token, rate_limit_requests=LIMIT, rate_limit_period_seconds=PERIOD)
-    assets = CollectorAssets(HightouchSource(), instance="hightouch", resource_key="hightouch",
+    assets = CollectorAssets(HightouchSource(), instance="hightouch", resource=resource,
                              start_date="2026-11-01")
     result = dg.materialize([assets.raw_asset()], partition_key="2026-11-22", resources={
-        "hightouch": resource, STORAGE_KEY: IntermediateStorageResource(base_path=str(tmp_path))})
+        STORAGE_KEY: IntermediateStorageResource(base_path=str(tmp_path))})
     assert result.success
     metadata = result.get_asset_materialization_events()[0].materialization.metadata
     server = sim.stats.snapshot()

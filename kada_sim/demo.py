@@ -1,14 +1,14 @@
 """`make demo`: the main job end to end on the embedded default, against the simulated APIs.
 
 Starts the simulated Hightouch API (and the Hevo one when the Hevo collector is present) on loopback,
-runs each instance's named daily job, the one its schedule runs
-(`dagster job execute -m kada_dagster.definitions -j <instance>_daily` for the latest complete UTC day,
-tagged with the partition as a schedule tick is), with a persistent SQLite instance under ./dagster_home
-(so `make dev` shows the runs under the job's name), and prints where the K extract files landed and
+materialises each instance's group for the latest complete UTC day, as `kada_daily_schedule` does
+(`dagster asset materialize -m kada_dagster.definitions --select group:<instance> --partition <day>`),
+with a persistent SQLite instance under ./dagster_home (so `make dev` shows the runs, tagged with their
+instance), and prints where the K extract files landed and
 their row counts.
 
 When the OpenLineage client is configured in the environment (OPENLINEAGE_URL, OPENLINEAGE__TRANSPORT__*,
-or an openlineage.yml), the daily jobs also materialise `<instance>/openlineage`, and the demo prints what
+or an openlineage.yml), the demo also materialises `<instance>/openlineage`, and the demo prints what
 each sent, e.g. with a file transport:
 
     OPENLINEAGE__TRANSPORT__TYPE=file OPENLINEAGE__TRANSPORT__LOG_FILE_PATH=./openlineage/events.jsonl \
@@ -132,8 +132,8 @@ def main() -> int:
         openlineage = _openlineage_note()
         dagster = str(Path(sys.executable).with_name("dagster"))
         for instance in instances:
-            command = [dagster, "job", "execute", "-m", "kada_dagster.definitions", "-j", f"{instance}_daily",
-                       "--tags", json.dumps({"dagster/partition": partition})]
+            command = [dagster, "asset", "materialize", "-m", "kada_dagster.definitions", "--select",
+                       f"group:{instance}", "--partition", partition]
             print("$ " + " ".join(command[1:]))
             result = subprocess.run(command, env=env, capture_output=True, text=True)
             if result.returncode != 0:

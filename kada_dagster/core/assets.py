@@ -14,8 +14,7 @@ one file set per day. This module only declares: the work is in `core.layers`, t
 
 from __future__ import annotations
 
-import inspect
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import timezone
 from typing import Any
 
@@ -27,29 +26,20 @@ from kada_dagster.core.landing import LandingError, LandingResource
 from kada_dagster.core.layers import build_tables, fetch_raw, land_partitions
 from kada_dagster.core.openlineage.config import configured_setting
 from kada_dagster.core.openlineage.emitter import OpenLineageError, send_partitions
-from kada_dagster.core.pages import check_results, materialisations, tag_run
+from kada_dagster.core.pages import materialisations, tables_events, tag_run
 from kada_dagster.core.resources import IntermediateStorageResource, VendorResource
 from kada_dagster.core.sensors import AUTO_PUSH_META, INSTANCE_META, InstanceKeys
 from kada_dagster.core.settings import SettingsError, redact_url
 from kada_dagster.core.source import CollectorSource, PartitionWindow
-from kada_dagster.core.storage import IntermediateStorageError
+from kada_dagster.core.storage import IntermediateStorageError, IntermediateStore
 from kada_dagster.core.ui import (
     column_schema,
     landing_day_metadata,
     openlineage_day_metadata,
     raw_day_metadata,
-    tables_day_metadata,
 )
 
 STORAGE_KEY = "kada_storage"
-# The tables step's checks: (table, check) → severity. Blocking ones stop the landing of a broken extract.
-TABLE_CHECKS: dict[tuple[str, str], dg.AssetCheckSeverity] = {
-    **{(kind, "conforms_to_contract"): dg.AssetCheckSeverity.ERROR
-       for kind in ("metadata", "linkages", "events", "databaselog")},
-    ("linkages", "linkage_endpoints_in_metadata"): dg.AssetCheckSeverity.ERROR,
-    ("linkages", "unmapped_sources"): dg.AssetCheckSeverity.WARN,
-    ("linkages", "model_columns_have_sources"): dg.AssetCheckSeverity.WARN,
-}
 LANDING_KEY = "kada_landing"
 KNOWN_ERRORS = (SettingsError, ApiError, LandingError, IntermediateStorageError, OpenLineageError)
 
@@ -80,29 +70,16 @@ class _FailClearly:
             raise dg.Failure(description=str(exc), allow_retries=isinstance(exc, ApiError)) from None
 
 
-def with_resource_params(fn: Callable[..., Any], resources: dict[str, type]) -> Callable[..., Any]:
-    """Declares `fn`'s resources as typed parameters named by their keys.
-
-    Dagster injects resources by parameter name, and an instance's vendor resource is keyed by the
-    instance's name (`hightouch`, `hightouch_emea`, ...), so the signature is written per instance: the
-    body takes them as keyword arguments.
-    """
-    context = next(iter(inspect.signature(fn).parameters.values())).replace(annotation=dg.AssetExecutionContext)
-    params = [context] + [inspect.Parameter(key, inspect.Parameter.KEYWORD_ONLY, annotation=kind)
-                          for key, kind in resources.items()]
-    fn.__signature__ = inspect.Signature(params)  # type: ignore[attr-defined]
-    return fn
-
-
 class CollectorAssets:
     """One instance's assets, checks, job, schedule and sensors, declared from a CollectorSource."""
 
-    def __init__(self, source: CollectorSource, instance: str, resource_key: str, start_date: str,
-                 auto_push: bool = True, vendor_type: type[VendorResource] = VendorResource) -> None:
+    def __init__(self, source: CollectorSource, instance: str, resource: VendorResource, start_date: str,
+                 auto_push: bool = True) -> None:
         self.source = source
-        self.vendor_type = vendor_type
         self.instance = instance
-        self.resource_key = resource_key
+        # The instance's API resource is bound to its own assets (key = the instance's name), so the code
+        # location's shared resources stay two however many instances it holds.
+        self.resource = resource
         self.partitions_def = daily_partitions(start_date)
         self.auto_push = auto_push
         self.keys = InstanceKeys(instance, dg.AssetKey([instance, "raw"]),
@@ -128,24 +105,33 @@ class CollectorAssets:
     def openlineage_key(self) -> dg.AssetKey:
         return dg.AssetKey([self.instance, "openlineage"])
 
-    def _common(self) -> dict[str, Any]:
-        return {"partitions_def": self.partitions_def, "backfill_policy": dg.BackfillPolicy.single_run()}
+    def _common(self, *shared: str) -> dict[str, Any]:
+        """What every asset of the instance declares: its partitions, single-run backfills, and its resources
+        (its own API resource bound here, the deployment's storage and landing by key)."""
+        return {"partitions_def": self.partitions_def, "backfill_policy": dg.BackfillPolicy.single_run(),
+                "resource_defs": {self.instance: self.resource},
+                "required_resource_keys": {self.instance, STORAGE_KEY, *shared}}
+
+    def _start(self, context: dg.AssetExecutionContext) -> tuple[VendorResource, IntermediateStore,
+                                                                 list[PartitionWindow]]:
+        """A step's resources and days; the run is tagged with the instance and the days."""
+        windows = partition_windows(context)
+        tag_run(context, self.instance, windows)
+        storage: IntermediateStorageResource = getattr(context.resources, STORAGE_KEY)
+        with _FailClearly():
+            return getattr(context.resources, self.instance), storage.store(), windows
 
     # --- layer 1 ------------------------------------------------------------------------------
     def raw_asset(self) -> dg.AssetsDefinition:
-        source, instance, vendor_key = self.source, self.instance, self.resource_key
+        source, instance = self.source, self.instance
 
-        def raw(context: dg.AssetExecutionContext, **resources: Any) -> Iterator[Any]:
-            vendor: VendorResource = resources[vendor_key]
-            storage: IntermediateStorageResource = resources[STORAGE_KEY]
-            windows = partition_windows(context)
-            tag_run(context, instance, windows)
+        def raw(context) -> Iterator[Any]:
+            vendor, store, windows = self._start(context)
             with _FailClearly():
                 settings = vendor.settings()
                 settings.check_credentials()
-                store = storage.store()
-                outcome = fetch_raw(source, vendor.get_client(context.log, settings), store, instance,
-                                    windows, settings, context.log)
+                outcome = fetch_raw(source, vendor.get_client(context.log, settings), store, instance, windows,
+                                    settings, context.log)
             context.log.info(outcome.summary_line(instance))
             yield from materialisations(self.raw_key, windows, raw_day_metadata(outcome, windows, settings, store,
                                                                                   instance),
@@ -159,7 +145,7 @@ class CollectorAssets:
             # schedule and a backfill) from sharing the API key's rate limit unawares.
             pool=self.api_pool, metadata={INSTANCE_META: instance, AUTO_PUSH_META: self.auto_push},
             **self._common(),
-        )(with_resource_params(raw, {vendor_key: self.vendor_type, STORAGE_KEY: IntermediateStorageResource}))
+        )(raw)
 
     # --- layer 2 ------------------------------------------------------------------------------
     def _table_specs(self) -> tuple[list[dg.AssetSpec], list[dg.AssetCheckSpec]]:
@@ -190,49 +176,30 @@ class CollectorAssets:
         return specs, checks
 
     def tables_asset(self) -> dg.AssetsDefinition:
-        source, instance, vendor_key = self.source, self.instance, self.resource_key
-        table_keys = self.table_keys
+        source, instance, table_keys = self.source, self.instance, self.table_keys
         specs, checks = self._table_specs()
 
-        def extract_tables(context: dg.AssetExecutionContext, **resources: Any) -> Iterator[Any]:
-            vendor: VendorResource = resources[vendor_key]
-            storage: IntermediateStorageResource = resources[STORAGE_KEY]
-            windows = partition_windows(context)
-            tag_run(context, instance, windows)
+        def extract_tables(context) -> Iterator[Any]:
+            vendor, store, windows = self._start(context)
             with _FailClearly():
-                settings, store = vendor.settings(), storage.store()
-                outcome = build_tables(source, store, instance, windows, settings, context.log)
+                outcome = build_tables(source, store, instance, windows, vendor.settings(), context.log)
             context.log.info(outcome.summary_line(instance))
-            for kind, key in table_keys.items():
-                day_md = {day: tables_day_metadata(kind, tables, outcome.lineage_cache, store, instance)
-                          for day, tables in outcome.days.items()}
-                rows = {day: tables.summaries[kind].rows for day, tables in outcome.days.items()}
-                yield from materialisations(key, windows, day_md,
-                                            range_extra={"rows_by_partition": dg.MetadataValue.json(rows)})
-            for (kind, name), severity in TABLE_CHECKS.items():
-                yield from check_results(table_keys[kind], name, windows,
-                                         {day: t.checks[(kind, name)] for day, t in outcome.days.items()}, severity)
+            yield from tables_events(table_keys, windows, outcome, store, instance)
 
         return dg.multi_asset(name=f"{instance}__tables", specs=specs, check_specs=checks, can_subset=False,
-                              **self._common())(
-            with_resource_params(extract_tables, {vendor_key: self.vendor_type,
-                                                  STORAGE_KEY: IntermediateStorageResource}))
+                              **self._common())(extract_tables)
 
     # --- layer 3 ------------------------------------------------------------------------------
     def landing_asset(self) -> dg.AssetsDefinition:
-        source, instance, vendor_key = self.source, self.instance, self.resource_key
+        source, instance = self.source, self.instance
 
-        def landing(context: dg.AssetExecutionContext, **resources: Any) -> Iterator[Any]:
-            vendor: VendorResource = resources[vendor_key]
-            storage: IntermediateStorageResource = resources[STORAGE_KEY]
-            landing_resource: LandingResource = resources[LANDING_KEY]
-            windows = partition_windows(context)
-            tag_run(context, instance, windows)
+        def landing(context) -> Iterator[Any]:
+            vendor, store, windows = self._start(context)
+            landing_resource: LandingResource = getattr(context.resources, LANDING_KEY)
             with _FailClearly():
                 settings = vendor.settings()
-                outcome = land_partitions(source.source_type, storage.store(),
-                                          landing_resource.get_landing(settings.landing_url), instance,
-                                          windows, settings, context.log)
+                outcome = land_partitions(source.source_type, store, landing_resource.get_landing(settings.landing_url),
+                                          instance, windows, settings, context.log)
             directory = redact_url(outcome.directory)
             yield from materialisations(self.landing_key, windows, landing_day_metadata(outcome, directory),
                                         range_extra={"landing_directory": dg.MetadataValue.text(directory),
@@ -242,22 +209,18 @@ class CollectorAssets:
             key=self.landing_key, deps=list(self.table_keys.values()), group_name=instance,
             description=f"The K extract file set of {source.display_name} per partition (CSV, gzip when "
                         "`compress`, manifest last) in K's landing directory (KADA_LANDING_URL).",
-            kinds={source.source_type, "csv"}, **self._common(),
-        )(with_resource_params(landing, {vendor_key: self.vendor_type, STORAGE_KEY: IntermediateStorageResource,
-                                         LANDING_KEY: LandingResource}))
+            kinds={source.source_type, "csv"}, **self._common(LANDING_KEY),
+        )(landing)
 
     # --- optional: OpenLineage ----------------------------------------------------------------
     def openlineage_asset(self) -> dg.AssetsDefinition:
-        source, instance, vendor_key = self.source, self.instance, self.resource_key
+        source, instance = self.source, self.instance
 
-        def openlineage(context: dg.AssetExecutionContext, **resources: Any) -> Iterator[Any]:
-            vendor: VendorResource = resources[vendor_key]
-            storage: IntermediateStorageResource = resources[STORAGE_KEY]
-            windows = partition_windows(context)
-            tag_run(context, instance, windows)
+        def openlineage(context) -> Iterator[Any]:
+            vendor, store, windows = self._start(context)
             with _FailClearly():
-                outcome = send_partitions(source.openlineage, storage.store(), instance, windows,
-                                          vendor.settings().host, context.log)
+                outcome = send_partitions(source.openlineage, store, instance, windows, vendor.settings().host,
+                                          context.log)
             yield from materialisations(self.openlineage_key, windows, openlineage_day_metadata(outcome, windows))
 
         return dg.asset(
@@ -267,25 +230,15 @@ class CollectorAssets:
                         "through the OpenLineage client as configured (openlineage.yml, OPENLINEAGE__*, "
                         "OPENLINEAGE_URL). Defined only when that configuration is present.",
             kinds={source.source_type, "openlineage"}, **self._common(),
-        )(with_resource_params(openlineage, {vendor_key: self.vendor_type, STORAGE_KEY: IntermediateStorageResource}))
+        )(openlineage)
 
     # --- definitions -------------------------------------------------------------------------
-    def definitions(self, resources: dict[str, Any], schedule_hour: int = 1) -> dg.Definitions:
+    def definitions(self) -> dg.Definitions:
+        """The instance's assets and checks. Its day is run by the shared `kada_daily_schedule` (core.sensors):
+        one schedule for every instance, not a job and a schedule each, whose resolution against the whole
+        asset graph would make a code location's load time grow with the square of its instances."""
         assets = [self.raw_asset(), self.tables_asset(), self.landing_asset()]
         if configured_setting() is not None:  # off unless the OpenLineage client is configured (docs/OPENLINEAGE.md)
             assets.append(self.openlineage_asset())
-        selection: dg.AssetSelection = dg.AssetSelection.groups(self.instance)
-        if not self.auto_push:
-            selection = selection - dg.AssetSelection.assets(self.landing_key)
-        job = dg.define_asset_job(f"{self.instance}_daily", selection=selection, partitions_def=self.partitions_def,
-                                  tags=self.run_tags,
-                                  description=f"Extract {self.source.display_name} for one day"
-                                              + (" and push it to K." if self.auto_push else
-                                                 " (push to K is manual: materialise landing from the UI)."))
-        schedule = dg.build_schedule_from_partitioned_job(
-            job, name=f"{self.instance}_daily_schedule", hour_of_day=schedule_hour, minute_of_hour=15,
-            description=f"Each day after 01:15 UTC, extract the previous UTC day of {self.source.display_name}.",
-        )
         return dg.Definitions(assets=assets, asset_checks=[freshness_check(self.instance, self.landing_key,
-                                                                           self.partitions_def)],
-                              jobs=[job], schedules=[schedule], resources=resources)
+                                                                           self.partitions_def)])

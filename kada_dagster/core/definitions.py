@@ -17,12 +17,6 @@ from kada_dagster.core.source import CollectorSource
 def collector_definitions(source: CollectorSource, profile: SourceProfile, resource: VendorResource,
                           instance: str, start_date: str | None = None, auto_push: bool = True) -> dg.Definitions:
     """Assets, checks, daily job and schedule of `instance`, with its resource under the instance's name."""
-    assets = CollectorAssets(
-        source,
-        instance=instance,
-        resource_key=instance,
-        start_date=start_date_for(profile, instance, start_date),
-        auto_push=auto_push,
-        vendor_type=type(resource),
-    )
-    return assets.definitions(resources={instance: resource})
+    assets = CollectorAssets(source, instance=instance, resource=resource,
+                             start_date=start_date_for(profile, instance, start_date), auto_push=auto_push)
+    return assets.definitions()

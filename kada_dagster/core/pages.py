@@ -19,8 +19,18 @@ import dagster as dg
 
 from kada_dagster.core.checks import CheckOutcome
 from kada_dagster.core.source import PartitionWindow
+from kada_dagster.core.ui import tables_day_metadata
 
 INSTANCE_TAG, PARTITIONS_TAG = "kada/instance", "kada/partitions"
+# The tables step's checks: (table, check) → severity. Blocking ones stop the landing of a broken extract.
+TABLE_CHECKS: dict[tuple[str, str], dg.AssetCheckSeverity] = {
+    **{(kind, "conforms_to_contract"): dg.AssetCheckSeverity.ERROR
+       for kind in ("metadata", "linkages", "events", "databaselog")},
+    ("linkages", "linkage_endpoints_in_metadata"): dg.AssetCheckSeverity.ERROR,
+    ("linkages", "unmapped_sources"): dg.AssetCheckSeverity.WARN,
+    ("linkages", "model_columns_have_sources"): dg.AssetCheckSeverity.WARN,
+}
+
 
 
 def partition_range(windows: Sequence[PartitionWindow]) -> str:
@@ -87,3 +97,16 @@ def check_results(key: dg.AssetKey, name: str, windows: Sequence[PartitionWindow
                               metadata=check_metadata(merged) | ({"partition_range": partition_range(windows)}
                                                                  if len(windows) > 1 else {}),
                               description=None if merged.passed else "; ".join(merged.problems[:3]))
+
+
+def tables_events(table_keys: Mapping[str, dg.AssetKey], windows: Sequence[PartitionWindow], outcome: Any,
+                  store: Any, instance: str) -> Iterator[Any]:
+    """The tables step's records: each table's materialisations, then each check's results, day by day."""
+    for kind, key in table_keys.items():
+        day_md = {day: tables_day_metadata(kind, tables, outcome.lineage_cache, store, instance)
+                  for day, tables in outcome.days.items()}
+        rows = {day: tables.summaries[kind].rows for day, tables in outcome.days.items()}
+        yield from materialisations(key, windows, day_md, range_extra={"rows_by_partition": dg.MetadataValue.json(rows)})
+    for (kind, name), severity in TABLE_CHECKS.items():
+        yield from check_results(table_keys[kind], name, windows,
+                                 {day: t.checks[(kind, name)] for day, t in outcome.days.items()}, severity)

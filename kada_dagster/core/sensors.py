@@ -1,4 +1,8 @@
-"""One sensor per concern for every collector instance of the code location, not four per instance:
+"""One schedule and one sensor per concern for every collector instance of the code location, not a job, a
+schedule and four sensors per instance:
+
+- `kada_daily_schedule`: at 01:15 UTC, yesterday of every instance (its raw, tables, landing unless the push
+  is manual, and openlineage when configured), one run per instance;
 
 - `kada_run_failure_sensor`: reports failed runs of any instance (log line, webhook), naming the
   instance and the days; the tick says what it reported;
@@ -6,10 +10,10 @@
 - `kada_landing_catchup_sensor`: re-pushes days whose checked tables are newer than their landed files;
 - `kada_freshness_sensor`: records each instance's `landing:landed_by_deadline` for yesterday.
 
-The daemon evaluates four sensors whatever the number of instances (the idle cost does not grow with them);
-each keeps its state per instance in its cursor. The instances are read from the asset graph when the code
-location loads (`with_kada_sensors`); `KADA_SENSORS_OFF` turns a concern off for one instance
-(`hightouch_emea:late_runs,hevo:freshness`). Every tick reads only Dagster's own storage, never a vendor API.
+The daemon evaluates one schedule and four sensors whatever the number of instances (the idle cost does not
+grow with them); each keeps its state per instance in its cursor. The instances are read from the assets
+when the code location loads (`with_kada_automation`); `KADA_AUTOMATION_OFF` turns a concern off for one
+instance (`hightouch_emea:daily,hevo:freshness`). Every tick reads only Dagster's own storage, never a vendor API.
 """
 
 from __future__ import annotations
@@ -19,6 +23,7 @@ import os
 import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 import dagster as dg
 
@@ -35,8 +40,8 @@ from kada_dagster.core.settings import SettingsError
 from kada_dagster.core.ui import UNFINISHED_KEY
 
 LATE_SETTLE_ENV, LATE_GIVE_UP_ENV = "KADA_LATE_RUNS_SETTLE_MINUTES", "KADA_LATE_RUNS_GIVE_UP_DAYS"
-SENSORS_OFF_ENV = "KADA_SENSORS_OFF"
-CONCERNS = ("run_failure", "late_runs", "landing_catchup", "freshness")
+AUTOMATION_OFF_ENV = "KADA_AUTOMATION_OFF"
+CONCERNS = ("daily", "run_failure", "late_runs", "landing_catchup", "freshness")
 # Metadata on each instance's raw asset: how the sensors find the instances in the asset graph.
 INSTANCE_META, AUTO_PUSH_META = "kada/instance", "kada/auto_push"
 _ACTIVE_RUN_STATUSES = [dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
@@ -54,6 +59,7 @@ class InstanceKeys:
     partitions_def: dg.TimeWindowPartitionsDefinition | None = None
     auto_push: bool = True
     off: frozenset[str] = field(default_factory=frozenset)
+    others: tuple[dg.AssetKey, ...] = ()  # more of the instance's assets its day runs (openlineage)
 
     @property
     def all(self) -> set[dg.AssetKey]:
@@ -62,57 +68,90 @@ class InstanceKeys:
     @property
     def extract(self) -> list[dg.AssetKey]:
         """What the daily job materialises: everything, or everything but landing (manual push)."""
-        keys = [self.raw, *self.tables.values()]
+        keys = [self.raw, *self.tables.values(), *self.others]
         return [*keys, self.landing] if self.auto_push else keys
 
 
-def sensors_off_from_env() -> dict[str, set[str]]:
-    """`KADA_SENSORS_OFF=<instance>:<concern>,...` → {instance: {concern}}; a bad entry names the setting."""
+def automation_off_from_env() -> dict[str, set[str]]:
+    """`KADA_AUTOMATION_OFF=<instance>:<concern>,...` → {instance: {concern}}; a bad entry names the setting."""
     off: dict[str, set[str]] = {}
-    for entry in filter(None, (e.strip() for e in os.environ.get(SENSORS_OFF_ENV, "").split(","))):
+    for entry in filter(None, (e.strip() for e in os.environ.get(AUTOMATION_OFF_ENV, "").split(","))):
         instance, _, concern = entry.partition(":")
         if concern not in CONCERNS:
-            raise SettingsError(f"{SENSORS_OFF_ENV}: {entry!r} is not <instance>:<concern> with a concern of "
+            raise SettingsError(f"{AUTOMATION_OFF_ENV}: {entry!r} is not <instance>:<concern> with a concern of "
                                 f"{', '.join(CONCERNS)}")
         off.setdefault(instance, set()).add(concern)
     return off
 
 
 def instances_in(defs: dg.Definitions) -> list[InstanceKeys]:
-    """Every collector instance in `defs`: the raw assets carrying `kada/instance` metadata."""
-    graph = defs.resolve_asset_graph()
-    off = sensors_off_from_env()
+    """Every collector instance in `defs`: the raw assets carrying `kada/instance` metadata (read from the
+    asset definitions themselves: resolving the whole asset graph would cost more than the rest of a load)."""
+    off = automation_off_from_env()
     found = []
-    for key in graph.get_all_asset_keys():
-        node = graph.get(key)
-        instance = node.metadata.get(INSTANCE_META)
-        if not isinstance(instance, str) or key.path[-1] != "raw":
+    every_key = {key for assets_def in defs.assets or [] if isinstance(assets_def, dg.AssetsDefinition)
+                 for key in assets_def.keys}
+    for assets_def in defs.assets or []:
+        if not isinstance(assets_def, dg.AssetsDefinition):
             continue
-        partitions = node.partitions_def
-        found.append(InstanceKeys(
-            instance, key, {k: dg.AssetKey([instance, k]) for k in ("metadata", "linkages", "events", "databaselog")},
-            dg.AssetKey([instance, "landing"]),
-            partitions if isinstance(partitions, dg.TimeWindowPartitionsDefinition) else None,
-            bool(node.metadata.get(AUTO_PUSH_META, True)), frozenset(off.get(instance, set()))))
+        for key in assets_def.keys:
+            metadata = assets_def.metadata_by_key.get(key, {})
+            instance = metadata.get(INSTANCE_META)
+            if not isinstance(instance, str) or key.path[-1] != "raw":
+                continue
+            partitions = assets_def.partitions_def
+            openlineage = dg.AssetKey([instance, "openlineage"])
+            found.append(InstanceKeys(
+                instance, key,
+                {k: dg.AssetKey([instance, k]) for k in ("metadata", "linkages", "events", "databaselog")},
+                dg.AssetKey([instance, "landing"]),
+                partitions if isinstance(partitions, dg.TimeWindowPartitionsDefinition) else None,
+                bool(metadata.get(AUTO_PUSH_META, True)), frozenset(off.get(instance, set())),
+                (openlineage,) if openlineage in every_key else ()))
     return sorted(found, key=lambda i: i.instance)
 
 
-def with_kada_sensors(defs: dg.Definitions) -> dg.Definitions:
-    """`defs` with the four shared sensors over the instances it holds."""
+def with_kada_automation(defs: dg.Definitions) -> dg.Definitions:
+    """`defs` with the shared daily schedule and the four shared sensors over the instances it holds."""
     instances = instances_in(defs)
     if not instances:
         return defs
     sensors = [run_failure_sensor(instances), late_runs_sensor(instances), landing_catchup_sensor(instances),
                freshness_sensor(instances)]
-    return dg.Definitions.merge(defs, dg.Definitions(sensors=sensors))
+    return dg.Definitions.merge(defs, dg.Definitions(schedules=[daily_schedule(instances)], sensors=sensors))
+
+
+def daily_runs(instances: Sequence[InstanceKeys], day: str) -> list[dg.RunRequest]:
+    """What the daily schedule requests for `day`: one run per instance (that has the day), each tagged with
+    its instance, so an instance's failure does not stop the others'."""
+    requests = []
+    for keys in _on(instances, "daily"):
+        if keys.partitions_def is not None and keys.partitions_def.has_partition_key(day):
+            requests.append(dg.RunRequest(run_key=f"{keys.instance}:daily:{day}", partition_key=day,
+                                          asset_selection=keys.extract, tags={INSTANCE_TAG: keys.instance}))
+    return requests
+
+
+def daily_schedule(instances: Sequence[InstanceKeys]) -> dg.ScheduleDefinition:
+    @dg.schedule(name="kada_daily_schedule", cron_schedule="15 1 * * *", execution_timezone="UTC",
+                 job_name=ASSET_JOB, default_status=dg.DefaultScheduleStatus.STOPPED,
+                 description="Each day at 01:15 UTC, extract yesterday (UTC) of every instance and push it to K "
+                             "(landing is left out for an instance whose push is manual, KADA_AUTO_PUSH=false); "
+                             f"one run per instance; off for one instance: {AUTOMATION_OFF_ENV}=<instance>:daily.")
+    def daily(context: dg.ScheduleEvaluationContext) -> list[dg.RunRequest] | dg.SkipReason:
+        yesterday = (context.scheduled_execution_time - timedelta(days=1)).strftime("%Y-%m-%d")
+        return daily_runs(instances, yesterday) or dg.SkipReason(f"no instance has {yesterday} to extract")
+
+    return daily
 
 
 def _on(instances: Sequence[InstanceKeys], concern: str) -> list[InstanceKeys]:
     return [i for i in instances if concern not in i.off]
 
 
-def _every_extract_key(instances: Sequence[InstanceKeys]) -> dg.AssetSelection:
-    return dg.AssetSelection.assets(*[k for i in instances for k in i.all])
+# The schedule and the sensors request runs of the implicit asset job with an asset selection each: a target
+# of their own would be a job of its own, resolved against the whole asset graph when the location loads.
+ASSET_JOB = "__ASSET_JOB"
 
 
 def landing_catchup_sensor(instances: Sequence[InstanceKeys]) -> dg.SensorDefinition:
@@ -121,10 +160,10 @@ def landing_catchup_sensor(instances: Sequence[InstanceKeys]) -> dg.SensorDefini
     retried once (the run key), and never while a run of that instance is in progress."""
     watched = [i for i in _on(instances, "landing_catchup") if i.auto_push]
 
-    @dg.sensor(name="kada_landing_catchup_sensor", target=_every_extract_key(instances), minimum_interval_seconds=600,
+    @dg.sensor(name="kada_landing_catchup_sensor", job_name=ASSET_JOB, minimum_interval_seconds=600,
                default_status=dg.DefaultSensorStatus.STOPPED,
                description="Every 10 minutes, re-push each instance's days whose extract is newer than what was "
-                           f"landed, at most 10 a tick (off for one instance: {SENSORS_OFF_ENV}=<instance>:"
+                           f"landed, at most 10 a tick (off for one instance: {AUTOMATION_OFF_ENV}=<instance>:"
                            "landing_catchup).")
     def landing_catchup(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
         active = context.instance.get_runs(filters=dg.RunsFilter(statuses=_ACTIVE_RUN_STATUSES))
@@ -159,12 +198,12 @@ def late_runs_sensor(instances: Sequence[InstanceKeys]) -> dg.SensorDefinition:
     watched = [i for i in _on(instances, "late_runs") if i.partitions_def is not None]
     settle, give_up = _late_settings()
 
-    @dg.sensor(name="kada_late_runs_sensor", target=_every_extract_key(instances), minimum_interval_seconds=900,
+    @dg.sensor(name="kada_late_runs_sensor", job_name=ASSET_JOB, minimum_interval_seconds=900,
                default_status=dg.DefaultSensorStatus.RUNNING,
                description=f"Every 15 minutes, re-extract each instance's days whose runs were still going "
                            f"{settle / 60:g} minutes after the capture ({LATE_SETTLE_ENV}); gives up "
                            f"{give_up / 86400:g} days after the day ended ({LATE_GIVE_UP_ENV}); off for one "
-                           f"instance: {SENSORS_OFF_ENV}=<instance>:late_runs.")
+                           f"instance: {AUTOMATION_OFF_ENV}=<instance>:late_runs.")
     def late_runs(context: dg.SensorEvaluationContext) -> dg.SensorResult:
         state = json.loads(context.cursor) if context.cursor else {}
         requests: list[dg.RunRequest] = []
@@ -241,7 +280,7 @@ def run_failure_sensor(instances: Sequence[InstanceKeys]) -> dg.SensorDefinition
     @dg.run_failure_sensor(name="kada_run_failure_sensor", default_status=dg.DefaultSensorStatus.RUNNING,
                            description="Report each failed run of any instance, naming the instance and the days "
                                        f"(a log line; a POST to {WEBHOOK_ENV} when set; off for one instance: "
-                                       f"{SENSORS_OFF_ENV}=<instance>:run_failure).")
+                                       f"{AUTOMATION_OFF_ENV}=<instance>:run_failure).")
     def on_failure(context: dg.RunFailureSensorContext) -> dg.SkipReason | None:
         run = context.dagster_run
         failures = context.get_step_failure_events()
@@ -267,7 +306,7 @@ def freshness_sensor(instances: Sequence[InstanceKeys]) -> dg.SensorDefinition:
     @dg.sensor(name="kada_freshness_sensor", minimum_interval_seconds=600, default_status=dg.DefaultSensorStatus.RUNNING,
                description=f"Every 10 minutes from {hour:02d}:00 UTC (KADA_FRESHNESS_DEADLINE_HOUR), record each "
                            f"instance's landing:{CHECK_NAME} for yesterday (off for one instance: "
-                           f"{SENSORS_OFF_ENV}=<instance>:freshness).")
+                           f"{AUTOMATION_OFF_ENV}=<instance>:freshness).")
     def freshness(context: dg.SensorEvaluationContext) -> dg.SensorResult | dg.SkipReason:
         from datetime import datetime, timezone
 

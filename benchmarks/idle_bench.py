@@ -1,0 +1,154 @@
+"""Scenario 8: what a deployment costs while nothing runs, and how long it takes to load, by instance count.
+
+For 0, 1, 50 and 300 collector instances (alternately Hightouch and Hevo) in one code location: the time to
+load and validate the definitions (a fresh process: import, build, `validate_loadable`, as a code server does),
+the number of sensors the daemon evaluates, and the CPU seconds that `dagster-daemon` and its code server use
+over an idle window (SQLite instance, nothing materialised, default sensor states).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+LOCATION = '''
+import os
+import dagster as dg
+from kada_dagster.core.assets import LANDING_KEY, STORAGE_KEY
+from kada_dagster.core.landing import UrlLandingResource
+from kada_dagster.core.resources import IntermediateStorageResource
+from kada_dagster.core.sensors import with_kada_automation
+from kada_dagster.hevo.definitions import hevo_definitions
+from kada_dagster.hevo.resources import HevoResource
+from kada_dagster.hightouch.definitions import hightouch_definitions
+from kada_dagster.hightouch.resources import HightouchResource
+
+N = int(os.environ["KADA_BENCH_INSTANCES"])
+parts = []
+for i in range(N):
+    name = f"ht_{i:03d}" if i % 2 == 0 else f"hevo_{i:03d}"
+    if i % 2 == 0:
+        parts.append(hightouch_definitions(instance=name, resource=HightouchResource(
+            instance=name, base_url="http://127.0.0.1:9", api_token=dg.EnvVar("KADA_BENCH_TOKEN"))))
+    else:
+        parts.append(hevo_definitions(instance=name, resource=HevoResource(
+            instance=name, base_url="http://127.0.0.1:9", api_key=dg.EnvVar("KADA_BENCH_TOKEN"),
+            api_secret=dg.EnvVar("KADA_BENCH_TOKEN"))))
+defs = with_kada_automation(dg.Definitions.merge(*parts, dg.Definitions(resources={
+    STORAGE_KEY: IntermediateStorageResource(), LANDING_KEY: UrlLandingResource(url="./landing")})))
+'''
+VALIDATE = ("import time; t = time.perf_counter(); import dagster as dg; import bench_location as m; "
+            "dg.Definitions.validate_loadable(m.defs); "
+            "import json; print(json.dumps({'seconds': time.perf_counter() - t, "
+            "'sensors': len(m.defs.sensors or []), 'running_sensors': sum(str(s.default_status).endswith('RUNNING') "
+            "for s in m.defs.sensors or [])}))")
+
+
+def _tree_cpu_seconds(root: int) -> float:
+    """utime + stime of `root` and every process below it, from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    children: dict[int, list[int]] = {}
+    stats: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        pid, ppid = int(entry.name), int(fields[1])
+        children.setdefault(ppid, []).append(pid)
+        stats[pid] = (int(fields[11]) + int(fields[12])) / ticks
+    total, stack = 0.0, [root]
+    while stack:
+        pid = stack.pop()
+        total += stats.get(pid, 0.0)
+        stack.extend(children.get(pid, []))
+    return total
+
+
+def _env(workdir: Path, n: int) -> dict[str, str]:
+    repo = Path(__file__).resolve().parent.parent
+    return {**os.environ, "KADA_BENCH_INSTANCES": str(n), "KADA_BENCH_TOKEN": "unused",
+            "PYTHONPATH": f"{workdir}{os.pathsep}{repo}", "DAGSTER_HOME": str(workdir / f"home-{n}"),
+            "PYTHONWARNINGS": "ignore"}
+
+
+def load(workdir: Path, n: int) -> dict[str, Any]:
+    (workdir / "bench_location.py").write_text(LOCATION)
+    done = subprocess.run([sys.executable, "-c", VALIDATE], env=_env(workdir, n), capture_output=True, text=True,
+                          timeout=1800, check=False)
+    if done.returncode != 0:
+        raise RuntimeError(done.stderr[-3000:])
+    return dict(json.loads(done.stdout.strip().splitlines()[-1]))
+
+
+def idle_cpu(workdir: Path, n: int, idle_s: float, warmup_s: float) -> dict[str, Any]:
+    """CPU seconds of dagster-daemon (and the code server it starts) over `idle_s`, after `warmup_s`."""
+    env = _env(workdir, n)
+    home = Path(env["DAGSTER_HOME"])
+    home.mkdir(exist_ok=True)
+    (home / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
+    workspace = workdir / f"workspace-{n}.yaml"
+    workspace.write_text(f"load_from:\n  - python_module:\n      module_name: bench_location\n"
+                         f"      working_directory: {workdir}\n")
+    daemon = subprocess.Popen([str(Path(sys.executable).with_name("dagster-daemon")), "run", "-w", str(workspace)],
+                              env=env, cwd=workdir, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                              start_new_session=True)
+    try:
+        time.sleep(warmup_s)
+        before, t0 = _tree_cpu_seconds(daemon.pid), time.monotonic()
+        time.sleep(idle_s)
+        used, wall = _tree_cpu_seconds(daemon.pid) - before, time.monotonic() - t0
+    finally:
+        os.killpg(daemon.pid, signal.SIGTERM)
+        try:
+            daemon.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(daemon.pid, signal.SIGKILL)
+    return {"cpu_s": used, "window_s": wall, "cores": used / wall}
+
+
+def idle_cost(p: dict[str, Any]) -> dict[str, Any]:
+    """Worker task: load figures for every count, idle CPU for the counts that have a window."""
+    workdir = Path(p["workdir"])
+    workdir.mkdir(parents=True, exist_ok=True)
+    out: dict[str, Any] = {}
+    for n in p["counts"]:
+        out[str(n)] = {"load": load(workdir, n)}
+        if n in p["idle_counts"]:
+            out[str(n)]["idle"] = idle_cpu(workdir, n, p["idle_s"], p["warmup_s"])
+    return out
+
+
+def run(r: Any) -> dict[str, Any]:
+    smoke = r.cfg.mode == "smoke"
+    params = {"workdir": str(r.workdir / "s8"), "counts": [0, 1, 4] if smoke else [0, 1, 50, 300],
+              "idle_counts": [1, 4] if smoke else [1, 50, 300], "idle_s": 10.0 if smoke else 180.0,
+              "warmup_s": 20.0 if smoke else 60.0}
+    r.log(f"  load {params['counts']} instances; idle CPU over {params['idle_s']:g} s for {params['idle_counts']}")
+    return r.worker("idle_cost", params, timeout=7200)
+
+
+def explain(s: dict[str, Any]) -> list[str]:
+    if not s or "error" in s:
+        return ["## 8. Idle cost and load time by instances", "", f"Not measured: {s.get('error') if s else ''}", ""]
+    lines = ["## 8. Idle cost and load time by instances (issue 17)", "",
+             "One code location with N instances (alternately Hightouch and Hevo), SQLite instance, nothing run. "
+             "Load: a fresh process imports, builds and validates the definitions. Idle: `dagster-daemon` and the "
+             "code server it starts, CPU seconds over the window after a warm-up, default sensor states.", "",
+             "| instances | load | sensors (running) | idle CPU | of a core |", "|---|---|---|---|---|"]
+    for n, v in sorted(((int(k), v) for k, v in s.items() if k.isdigit())):
+        idle = v.get("idle")
+        cpu = f"{idle['cpu_s']:.1f} s in {idle['window_s']:.0f} s" if idle else "–"
+        lines.append(f"| {n} | {v['load']['seconds']:.1f} s | {v['load']['sensors']} ({v['load']['running_sensors']}) "
+                     f"| {cpu} | {idle['cores']:.3f} |" if idle else
+                     f"| {n} | {v['load']['seconds']:.1f} s | {v['load']['sensors']} ({v['load']['running_sensors']}) "
+                     "| – | – |")
+    return [*lines, ""]
