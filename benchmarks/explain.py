@@ -399,7 +399,7 @@ def scenario4(results: dict[str, Any]) -> list[str]:
         f"One raw partition of {s['generate']['counts']['sync_runs']:,} runs (the simulator's generator, one day of "
         f"every sync, replayed with fresh ids and shifted times so the data compresses like real runs) plus the "
         f"scenario-1 workspace's metadata, written with `RawPartitionWriter` first (not timed). Then, timed in one "
-        f"worker: `HightouchSource.normalise` and `stage_file_set` (all four K extract files, gzip), and the events "
+        f"worker: `HightouchCollector.normalise` and `stage_file_set` (all four K extract files, gzip), and the events "
         f"file alone against `gzip -6 -c file > /dev/null` on the same, uncompressed CSV (alternated, best of "
         f"{len(land['gzip6_s'])} each).",
         "",

@@ -10,17 +10,17 @@ from benchmarks.runs import materialise_runs, scaled_resource_options
 
 
 def hevo_dagster(p: dict[str, Any]) -> dict[str, Any]:
-    """The production path: the hevo/raw asset (HevoResource client + HevoSource.fetch + store)."""
+    """The production path: the hevo/raw asset (HevoResource client + HevoCollector.fetch + store)."""
     from kada_dagster.core.assets import STORAGE_KEY, CollectorAssets
     from kada_dagster.core.resources import IntermediateStorageResource
     from kada_dagster.hevo.resources import HevoResource
-    from kada_dagster.hevo.source import HevoSource
+    from kada_dagster.hevo.source import HevoCollector
 
     options = scaled_resource_options(HevoResource, p["rate_limit"], p["time_scale"])
     if p.get("rate_limit_kind"):  # absent: the resource's default, as a deployment runs it
         options["rate_limit_kind"] = p["rate_limit_kind"]
     res = HevoResource(base_url=p["url"], api_key=p["key"], api_secret=p["secret"], flavour=p["flavour"], **options)
-    assets = CollectorAssets(HevoSource(), instance="hevo", resource=res, start_date=p["start_date"])
+    assets = CollectorAssets(HevoCollector(), instance="hevo", resource=res, start_date=p["start_date"])
     resources = {STORAGE_KEY: IntermediateStorageResource(base_path=p["storage"])}
     out = materialise_runs(assets.raw_asset(), resources, p["runs"])
     out["client_options"] = options | {"max_concurrency": res.max_concurrency, "rate_limit_kind": res.rate_limit_kind}

@@ -31,13 +31,13 @@ def corpus_scores() -> dict[str, Any]:
 def normalise_cold_warm(p: dict[str, Any]) -> dict[str, Any]:
     """Worker task: the normalise step of two consecutive days over the same workspace, the first with an
     empty lineage cache, the second reading it (what a daily schedule sees)."""
+    from kada_dagster.core.collector import PartitionWindow
     from kada_dagster.core.layers import build_tables
     from kada_dagster.core.problems import log
     from kada_dagster.core.settings import resolve_settings
-    from kada_dagster.core.source import PartitionWindow
     from kada_dagster.core.storage import IntermediateStore
+    from kada_dagster.hightouch.definitions import HightouchCollector
     from kada_dagster.hightouch.resources import HIGHTOUCH_PROFILE
-    from kada_dagster.hightouch.source import HightouchSource
 
     store = IntermediateStore(p["storage"])
     settings = resolve_settings(HIGHTOUCH_PROFILE, "hightouch", overrides={"api_token": "unused"}, env={})
@@ -46,7 +46,7 @@ def normalise_cold_warm(p: dict[str, Any]) -> dict[str, Any]:
         start = datetime.fromisoformat(key + "T00:00:00+00:00")
         window = PartitionWindow(key, start, start + timedelta(days=1))
         t0 = time.perf_counter()
-        outcome = build_tables(HightouchSource(), store, "hightouch", [window], settings, log)
+        outcome = build_tables(HightouchCollector(), store, "hightouch", [window], settings, log)
         seconds = time.perf_counter() - t0
         tally = outcome.days[key].column_lineage
         out[label] = {"normalise_s": seconds, "lineage_cache": outcome.lineage_cache,

@@ -23,18 +23,18 @@ from benchmarks.runs import materialise_runs, peak_rss_bytes, scaled_resource_op
 
 
 def ht_dagster(p: dict[str, Any]) -> dict[str, Any]:
-    """The production path: the hightouch/raw asset (resource client + HightouchSource.fetch + store)."""
+    """The production path: the hightouch/raw asset (resource client + HightouchCollector.fetch + store)."""
     from kada_dagster.core.assets import STORAGE_KEY, CollectorAssets
     from kada_dagster.core.resources import IntermediateStorageResource
+    from kada_dagster.hightouch.definitions import HightouchCollector
     from kada_dagster.hightouch.resources import HightouchResource
-    from kada_dagster.hightouch.source import HightouchSource
 
     if p.get("open_files"):  # a stock server's open-file limit (RHEL's default 1024)
         resource.setrlimit(resource.RLIMIT_NOFILE, (p["open_files"], p["open_files"]))
     options = scaled_resource_options(HightouchResource, p["rate_limit"], p["time_scale"])
     options["rate_limit_kind"] = p.get("rate_limit_kind", "sliding")
     res = HightouchResource(base_url=p["url"], api_token=p["token"], **options)
-    assets = CollectorAssets(HightouchSource(), instance="hightouch", resource=res,
+    assets = CollectorAssets(HightouchCollector(), instance="hightouch", resource=res,
                              start_date=p["start_date"])
     resources = {STORAGE_KEY: IntermediateStorageResource(base_path=p["storage"])}
     out = materialise_runs(assets.raw_asset(), resources, p["runs"])
@@ -143,21 +143,21 @@ def _reference_csv_writer(table: Any, path: Path) -> None:
 
 
 def land(p: dict[str, Any]) -> dict[str, Any]:
-    """Times HightouchSource.normalise + stage_file_set, then the events file against `gzip -6`."""
+    """Times HightouchCollector.normalise + stage_file_set, then the events file against `gzip -6`."""
+    from kada_dagster.core.collector import NormaliseContext, PartitionWindow, RawPartition
     from kada_dagster.core.extract.writer import stage_file_set, write_csv
     from kada_dagster.core.problems import ProblemLog
     from kada_dagster.core.settings import resolve_settings
-    from kada_dagster.core.source import NormaliseContext, PartitionWindow, RawPartition
     from kada_dagster.core.storage import IntermediateStore
+    from kada_dagster.hightouch.definitions import HightouchCollector
     from kada_dagster.hightouch.resources import HIGHTOUCH_PROFILE
-    from kada_dagster.hightouch.source import HightouchSource
 
     start, end = (datetime.fromisoformat(x) for x in p["window"])
     window = PartitionWindow(p["partition"], start, end)
     settings = resolve_settings(HIGHTOUCH_PROFILE, "hightouch", overrides={"api_token": "unused"}, env={})
     store = IntermediateStore(p["storage"])
     problems = ProblemLog(None)
-    source = HightouchSource()
+    source = HightouchCollector()
     t_norm, result = _timed(lambda: source.normalise(RawPartition(store, "hightouch", window),
                                                      NormaliseContext(settings, window, problems)))
     rss_after_normalise = peak_rss_bytes()

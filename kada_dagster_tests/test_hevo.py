@@ -13,13 +13,13 @@ from typing import Any
 import dagster as dg
 import pytest
 
+from kada_dagster.core.collector import NormaliseContext, PartitionWindow, RawPartition
 from kada_dagster.core.http import ApiError, AuthError
 from kada_dagster.core.problems import ProblemLog
 from kada_dagster.core.settings import SettingsError
-from kada_dagster.core.source import NormaliseContext, PartitionWindow, RawPartition
 from kada_dagster.core.storage import IntermediateStore
 from kada_dagster.hevo.resources import HevoResource
-from kada_dagster.hevo.source import JOB_STATUS, HevoSource
+from kada_dagster.hevo.source import JOB_STATUS, HevoCollector
 from kada_dagster_tests.hevo_helpers import build_defs, hevo_resource, landed_dir, make_sim, table
 from kada_dagster_tests.ht_helpers import END, assert_no_secret_leak, materialise
 from kada_sim.hevo import JOB_STATUSES, HevoSimulator
@@ -440,13 +440,13 @@ def test_no_secret_reaches_landing_intermediate_or_dagster_events(which: str, re
 def normalise_raw(tmp: Path, collections: dict[str, list[Any]], flavour: str = "edge") -> tuple[Any, ProblemLog]:
     store = IntermediateStore(tmp / "store")
     writer = store.raw_writer("hevo", DAY)
-    for name in (*HevoSource.metadata_collections, *HevoSource.event_collections):
+    for name in (*HevoCollector.metadata_collections, *HevoCollector.event_collections):
         writer.add_many(name, collections.get(name, []))
     writer.commit({})
     window = PartitionWindow(DAY, DAY_START, END)
     settings = HevoResource(base_url="http://127.0.0.1:1", flavour=flavour).settings()
     ctx = NormaliseContext(settings, window, ProblemLog())
-    return HevoSource().normalise(RawPartition(store, "hevo", window), ctx), ctx.problems
+    return HevoCollector().normalise(RawPartition(store, "hevo", window), ctx), ctx.problems
 
 
 def test_bad_input_is_kept_with_what_is_known_and_counted(tmp_path: Path) -> None:

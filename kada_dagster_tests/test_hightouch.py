@@ -20,12 +20,12 @@ import pytest
 import sqlglot
 from sqlglot.tokens import TokenType
 
+from kada_dagster.core.collector import NormaliseContext, PartitionWindow, RawPartition
 from kada_dagster.core.problems import ProblemLog
 from kada_dagster.core.settings import resolve_settings
-from kada_dagster.core.source import NormaliseContext, PartitionWindow, RawPartition
 from kada_dagster.core.storage import IntermediateStore
+from kada_dagster.hightouch.definitions import HightouchCollector
 from kada_dagster.hightouch.resources import HIGHTOUCH_PROFILE
-from kada_dagster.hightouch.source import HightouchSource
 from kada_dagster_tests.ht_helpers import END, assert_no_secret_leak, build_defs, materialise
 from kada_sim.hightouch import HightouchSimConfig, HightouchSimulator
 
@@ -251,7 +251,7 @@ def test_bad_input_is_kept_with_what_is_known_and_counted(tmp_path: Path) -> Non
     writer.commit({})
     problems = ProblemLog()
     settings = resolve_settings(HIGHTOUCH_PROFILE, env={})
-    result = HightouchSource().normalise(RawPartition(store, "hightouch", window), NormaliseContext(settings, window, problems))
+    result = HightouchCollector().normalise(RawPartition(store, "hightouch", window), NormaliseContext(settings, window, problems))
     ids = set(result.tables["metadata"].column("object_id").to_pylist())
     assert {"hightouch:source:7", "hightouch:model:1", "hightouch:model:2", "hightouch:sync:3"} <= ids
     events = result.tables["events"].to_pylist()

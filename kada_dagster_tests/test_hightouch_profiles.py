@@ -23,12 +23,12 @@ from typing import Any
 
 import pytest
 
+from kada_dagster.core.collector import NormaliseContext, PartitionWindow, RawPartition
 from kada_dagster.core.problems import ProblemLog
 from kada_dagster.core.settings import resolve_settings
-from kada_dagster.core.source import NormaliseContext, PartitionWindow, RawPartition
 from kada_dagster.core.storage import IntermediateStore
+from kada_dagster.hightouch.definitions import HightouchCollector
 from kada_dagster.hightouch.resources import HIGHTOUCH_PROFILE
-from kada_dagster.hightouch.source import HightouchSource
 from kada_dagster_tests.ht_helpers import END, build_defs, materialise
 from kada_sim.hightouch import PAGE_CAP, PROFILES, HightouchSimConfig, HightouchSimulator
 
@@ -320,7 +320,7 @@ def test_case3_a_run_status_outside_the_documented_enum_is_unknown(tmp_path: Pat
     writer.commit({})
     problems = ProblemLog()
     settings = resolve_settings(HIGHTOUCH_PROFILE, env={})
-    result = HightouchSource().normalise(RawPartition(store, "hightouch", window),
+    result = HightouchCollector().normalise(RawPartition(store, "hightouch", window),
                                          NormaliseContext(settings, window, problems))
     statuses = [e["status"] for e in sorted(result.tables["events"].to_pylist(), key=lambda e: e["event_id"])]
     assert statuses == ["UNKNOWN", "UNKNOWN", "UNKNOWN", "UNKNOWN", "SUCCESS"]
@@ -335,8 +335,8 @@ def test_every_profile_name_is_known_and_others_are_refused() -> None:
 
 def test_case9_neither_lastrunat_nor_status_skips_a_sync() -> None:
     """The decision table of `runs_may_have_started`: only a creation after the range skips."""
+    from kada_dagster.hightouch.fetch import runs_may_have_started
     from kada_dagster.hightouch.records import parse_sync
-    from kada_dagster.hightouch.source import runs_may_have_started
 
     problems = ProblemLog()
     cases = [

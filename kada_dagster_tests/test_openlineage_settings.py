@@ -20,10 +20,10 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+from kada_dagster.core.collector import PartitionWindow
 from kada_dagster.core.openlineage.config import configured_setting
 from kada_dagster.core.openlineage.emitter import send_partitions
 from kada_dagster.core.sensors import instances_in
-from kada_dagster.core.source import PartitionWindow
 from kada_dagster.core.storage import IntermediateStorageError, IntermediateStore
 from kada_dagster.hevo.definitions import hevo_definitions
 from kada_dagster.hightouch.definitions import hightouch_definitions

@@ -17,18 +17,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from kada_dagster.core.checks import contract_check
+from kada_dagster.core.collector import NormaliseContext, PartitionWindow, RawPartition
 from kada_dagster.core.extract.masking import mask_sql, mask_text
 from kada_dagster.core.extract.schema import KINDS
 from kada_dagster.core.problems import ProblemLog
 from kada_dagster.core.settings import resolve_settings
-from kada_dagster.core.source import NormaliseContext, PartitionWindow, RawPartition
 from kada_dagster.core.storage import IntermediateStore
 from kada_dagster.hevo import records as hevo
 from kada_dagster.hevo.resources import HevoResource
-from kada_dagster.hevo.source import HevoSource
+from kada_dagster.hevo.source import HevoCollector
 from kada_dagster.hightouch import records as ht
+from kada_dagster.hightouch.definitions import HightouchCollector
 from kada_dagster.hightouch.resources import HIGHTOUCH_PROFILE
-from kada_dagster.hightouch.source import HightouchSource
 
 BOUNDED = settings(max_examples=60, deadline=2000, suppress_health_check=[HealthCheck.too_slow])
 NORMALISE = settings(max_examples=25, deadline=5000, suppress_health_check=[HealthCheck.too_slow])
@@ -128,7 +128,7 @@ def test_the_hightouch_normaliser_never_crashes_and_keeps_ids_unique(
     sources: list[Any], models: list[Any], destinations: list[Any], syncs: list[Any], runs: list[Any],
 ) -> None:
     settings_ = resolve_settings(HIGHTOUCH_PROFILE, env={})
-    tables = _normalise(HightouchSource(), "hightouch", {"sources": sources, "models": models,
+    tables = _normalise(HightouchCollector(), "hightouch", {"sources": sources, "models": models,
                         "destinations": destinations, "syncs": syncs, "sync_runs": runs}, settings_)
     _assert_valid(tables)
 
@@ -145,7 +145,7 @@ def test_the_hevo_normaliser_never_crashes_and_keeps_ids_unique(
     collections = {"pipelines": pipelines, "pipeline_objects": objects, "destinations": [], "models": models,
                    "workflows": [], "schema_mappings": mappings, "jobs": jobs,
                    "last_runs": [{"kind": "model", "record": m} for m in models if isinstance(m, dict)]}
-    _assert_valid(_normalise(HevoSource(), "hevo", collections, settings_))
+    _assert_valid(_normalise(HevoCollector(), "hevo", collections, settings_))
 
 
 # --- masking ----------------------------------------------------------------------------------------

@@ -22,7 +22,7 @@ import requests
 from kada_dagster.core.assets import STORAGE_KEY, CollectorAssets
 from kada_dagster.core.http import ACCEPTED, NO_ANSWER, REFUSED, RateLimiter, make_rate_limiter
 from kada_dagster.core.resources import IntermediateStorageResource
-from kada_dagster.hightouch.source import HightouchSource
+from kada_dagster.hightouch.definitions import HightouchCollector
 from kada_dagster_tests.ht_helpers import END, hightouch_resource
 from kada_sim.hightouch import HightouchSimConfig, HightouchSimulator
 
@@ -222,7 +222,7 @@ def _acquire_within(limiter: RateLimiter, seconds: float) -> object:
 def test_the_deliberate_429_is_retried_and_shown_in_the_raw_assets_metadata(make_sim, tmp_path) -> None:
     sim, url = make_sim(rate_limit=(LIMIT, PERIOD), latency_s=0.01)
     resource = hightouch_resource(url, sim.config.token, rate_limit_requests=LIMIT, rate_limit_period_seconds=PERIOD)
-    assets = CollectorAssets(HightouchSource(), instance="hightouch", resource=resource,
+    assets = CollectorAssets(HightouchCollector(), instance="hightouch", resource=resource,
                              start_date="2026-11-01")
     result = dg.materialize([assets.raw_asset()], partition_key="2026-11-22", resources={
         STORAGE_KEY: IntermediateStorageResource(base_path=str(tmp_path))})

@@ -20,6 +20,7 @@ from typing import Any
 
 import dagster as dg
 
+from kada_dagster.core.collector import Collector, PartitionWindow
 from kada_dagster.core.freshness import freshness_check
 from kada_dagster.core.http import ApiError
 from kada_dagster.core.landing import LandingError, LandingResource
@@ -30,7 +31,6 @@ from kada_dagster.core.pages import materialisations, tables_events, tag_run
 from kada_dagster.core.resources import IntermediateStorageResource, VendorResource
 from kada_dagster.core.sensors import AUTO_PUSH_META, INSTANCE_META, InstanceKeys
 from kada_dagster.core.settings import SettingsError, redact_url
-from kada_dagster.core.source import CollectorSource, PartitionWindow
 from kada_dagster.core.storage import IntermediateStorageError, IntermediateStore
 from kada_dagster.core.ui import (
     column_schema,
@@ -71,11 +71,11 @@ class _FailClearly:
 
 
 class CollectorAssets:
-    """One instance's assets, checks, job, schedule and sensors, declared from a CollectorSource."""
+    """One instance's assets, checks, job, schedule and sensors, declared from a Collector."""
 
-    def __init__(self, source: CollectorSource, instance: str, resource: VendorResource, start_date: str,
+    def __init__(self, collector: Collector, instance: str, resource: VendorResource, start_date: str,
                  auto_push: bool = True) -> None:
-        self.source = source
+        self.collector = collector
         self.instance = instance
         # The instance's API resource is bound to its own assets (key = the instance's name), so the code
         # location's shared resources stay two however many instances it holds.
@@ -123,14 +123,14 @@ class CollectorAssets:
 
     # --- layer 1 ------------------------------------------------------------------------------
     def raw_asset(self) -> dg.AssetsDefinition:
-        source, instance = self.source, self.instance
+        collector, instance = self.collector, self.instance
 
         def raw(context) -> Iterator[Any]:
             vendor, store, windows = self._start(context)
             with _FailClearly():
                 settings = vendor.settings()
                 settings.check_credentials()
-                outcome = fetch_raw(source, vendor.get_client(context.log, settings), store, instance, windows,
+                outcome = fetch_raw(collector, vendor.get_client(context.log, settings), store, instance, windows,
                                     settings, context.log)
             context.log.info(outcome.summary_line(instance))
             yield from materialisations(self.raw_key, windows, raw_day_metadata(outcome, windows, settings, store,
@@ -138,8 +138,8 @@ class CollectorAssets:
                                         range_extra={"objects_read": dg.MetadataValue.json(outcome.totals)})
 
         return dg.asset(
-            key=self.raw_key, group_name=instance, kinds={source.source_type, "json"},
-            description=f"Raw {source.display_name} API responses for the partition window(s), credentials "
+            key=self.raw_key, group_name=instance, kinds={collector.source_type, "json"},
+            description=f"Raw {collector.display_name} API responses for the partition window(s), credentials "
                         "redacted, stored per partition as JSON Lines in intermediate storage.",
             # The only step that calls the vendor API: its pool keeps two runs of one instance (the
             # schedule and a backfill) from sharing the API key's rate limit unawares.
@@ -151,9 +151,9 @@ class CollectorAssets:
     def _table_specs(self) -> tuple[list[dg.AssetSpec], list[dg.AssetCheckSpec]]:
         specs = [
             dg.AssetSpec(key=key, deps=[self.raw_key], group_name=self.instance,
-                         description=f"K extract `{kind}` table of {self.source.display_name} (contract section 3), "
+                         description=f"K extract `{kind}` table of {self.collector.display_name} (contract section 3), "
                                      "one parquet file per partition in intermediate storage.",
-                         kinds={self.source.source_type, "parquet"},
+                         kinds={self.collector.source_type, "parquet"},
                          metadata={"dagster/column_schema": column_schema(kind)})
             for kind, key in self.table_keys.items()
         ]
@@ -176,13 +176,13 @@ class CollectorAssets:
         return specs, checks
 
     def tables_asset(self) -> dg.AssetsDefinition:
-        source, instance, table_keys = self.source, self.instance, self.table_keys
+        collector, instance, table_keys = self.collector, self.instance, self.table_keys
         specs, checks = self._table_specs()
 
         def extract_tables(context) -> Iterator[Any]:
             vendor, store, windows = self._start(context)
             with _FailClearly():
-                outcome = build_tables(source, store, instance, windows, vendor.settings(), context.log)
+                outcome = build_tables(collector, store, instance, windows, vendor.settings(), context.log)
             context.log.info(outcome.summary_line(instance))
             yield from tables_events(table_keys, windows, outcome, store, instance)
 
@@ -191,14 +191,14 @@ class CollectorAssets:
 
     # --- layer 3 ------------------------------------------------------------------------------
     def landing_asset(self) -> dg.AssetsDefinition:
-        source, instance = self.source, self.instance
+        collector, instance = self.collector, self.instance
 
         def landing(context) -> Iterator[Any]:
             vendor, store, windows = self._start(context)
             landing_resource: LandingResource = getattr(context.resources, LANDING_KEY)
             with _FailClearly():
                 settings = vendor.settings()
-                outcome = land_partitions(source.source_type, store, landing_resource.get_landing(settings.landing_url),
+                outcome = land_partitions(collector.source_type, store, landing_resource.get_landing(settings.landing_url),
                                           instance, windows, settings, context.log)
             directory = redact_url(outcome.directory)
             yield from materialisations(self.landing_key, windows, landing_day_metadata(outcome, directory),
@@ -207,29 +207,29 @@ class CollectorAssets:
 
         return dg.asset(
             key=self.landing_key, deps=list(self.table_keys.values()), group_name=instance,
-            description=f"The K extract file set of {source.display_name} per partition (CSV, gzip when "
+            description=f"The K extract file set of {collector.display_name} per partition (CSV, gzip when "
                         "`compress`, manifest last) in K's landing directory (KADA_LANDING_URL).",
-            kinds={source.source_type, "csv"}, **self._common(LANDING_KEY),
+            kinds={collector.source_type, "csv"}, **self._common(LANDING_KEY),
         )(landing)
 
     # --- optional: OpenLineage ----------------------------------------------------------------
     def openlineage_asset(self) -> dg.AssetsDefinition:
-        source, instance = self.source, self.instance
+        collector, instance = self.collector, self.instance
 
         def openlineage(context) -> Iterator[Any]:
             vendor, store, windows = self._start(context)
             with _FailClearly():
-                outcome = send_partitions(source.openlineage, store, instance, windows, vendor.settings().host,
+                outcome = send_partitions(collector.openlineage, store, instance, windows, vendor.settings().host,
                                           context.log)
             yield from materialisations(self.openlineage_key, windows, openlineage_day_metadata(outcome, windows))
 
         return dg.asset(
             key=self.openlineage_key, deps=list(self.table_keys.values()), group_name=instance,
-            description=f"The partition's {source.display_name} lineage (a job event per sync, pipeline and model, "
+            description=f"The partition's {collector.display_name} lineage (a job event per sync, pipeline and model, "
                         "with column lineage) and runs (START and COMPLETE/FAIL/ABORT) sent as OpenLineage events "
                         "through the OpenLineage client as configured (openlineage.yml, OPENLINEAGE__*, "
                         "OPENLINEAGE_URL). Defined only when that configuration is present.",
-            kinds={source.source_type, "openlineage"}, **self._common(),
+            kinds={collector.source_type, "openlineage"}, **self._common(),
         )(openlineage)
 
     # --- definitions -------------------------------------------------------------------------

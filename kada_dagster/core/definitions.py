@@ -1,4 +1,4 @@
-"""One collector instance's Definitions, the same way for every source.
+"""One collector instance's Definitions, the same way for every vendor.
 
 The start date must be known when definitions load (partitions are fixed then), before any resource
 runs, so it comes from the explicit argument, KADA_START_DATE (default instance) or the default.
@@ -9,14 +9,14 @@ from __future__ import annotations
 import dagster as dg
 
 from kada_dagster.core.assets import CollectorAssets
+from kada_dagster.core.collector import Collector
 from kada_dagster.core.resources import VendorResource
 from kada_dagster.core.settings import SourceProfile, start_date_for
-from kada_dagster.core.source import CollectorSource
 
 
-def collector_definitions(source: CollectorSource, profile: SourceProfile, resource: VendorResource,
+def collector_definitions(collector: Collector, profile: SourceProfile, resource: VendorResource,
                           instance: str, start_date: str | None = None, auto_push: bool = True) -> dg.Definitions:
     """Assets, checks, daily job and schedule of `instance`, with its resource under the instance's name."""
-    assets = CollectorAssets(source, instance=instance, resource=resource,
+    assets = CollectorAssets(collector, instance=instance, resource=resource,
                              start_date=start_date_for(profile, instance, start_date), auto_push=auto_push)
     return assets.definitions()

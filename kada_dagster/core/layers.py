@@ -23,21 +23,21 @@ from kada_dagster.core.checks import (
     model_columns_check,
     unmapped_sources_check,
 )
-from kada_dagster.core.extract.column_lineage import LineageCache
-from kada_dagster.core.extract.schema import KINDS
-from kada_dagster.core.extract.writer import stage_file_set
-from kada_dagster.core.landing import Landing, LandingError, land_file_set
-from kada_dagster.core.problems import ProblemLog
-from kada_dagster.core.settings import CollectorSettings
-from kada_dagster.core.source import (
+from kada_dagster.core.collector import (
     ClientT,
-    CollectorSource,
+    Collector,
     EventRouter,
     FetchContext,
     NormaliseContext,
     PartitionWindow,
     RawPartition,
 )
+from kada_dagster.core.extract.column_lineage import LineageCache
+from kada_dagster.core.extract.schema import KINDS
+from kada_dagster.core.extract.writer import stage_file_set
+from kada_dagster.core.landing import Landing, LandingError, land_file_set
+from kada_dagster.core.problems import ProblemLog
+from kada_dagster.core.settings import CollectorSettings
 from kada_dagster.core.storage import IntermediateStore, remove_stale_temps, temp_name
 from kada_dagster.core.timeutil import utcnow
 from kada_dagster.core.ui import TableSummary
@@ -88,7 +88,7 @@ def _pacing(limiter: Any) -> str:
     return f" (paced as {pacing})" if pacing else ""
 
 
-def fetch_raw(source: CollectorSource[ClientT], client: ClientT, store: IntermediateStore, instance: str,
+def fetch_raw(collector: Collector[ClientT], client: ClientT, store: IntermediateStore, instance: str,
               windows: list[PartitionWindow], settings: CollectorSettings, log: logging.Logger) -> RawOutcome:
     """Reads the metadata once and the runs of the whole range once; writes each partition's raw data
     (objects created after a window's end left out of it) and commits all partitions or none."""
@@ -99,13 +99,13 @@ def fetch_raw(source: CollectorSource[ClientT], client: ClientT, store: Intermed
         writers = {w.key: store.raw_writer(instance, w.key) for w in windows}
         try:
             router = EventRouter(windows, writers, problems)
-            metadata = source.fetch(client, FetchContext(settings, windows, problems, log), router)
+            metadata = collector.fetch(client, FetchContext(settings, windows, problems, log), router)
             per_partition: dict[str, dict[str, int]] = {}
             for window in windows:
                 writer = writers[window.key]
                 for collection, records in metadata.items():
-                    writer.add_many(collection, [r for r in records if _exists_at(source, collection, r, window.end)])
-                for collection in (*source.metadata_collections, *source.event_collections):
+                    writer.add_many(collection, [r for r in records if _exists_at(collector, collection, r, window.end)])
+                for collection in (*collector.metadata_collections, *collector.event_collections):
                     writer.ensure(collection)
                 per_partition[window.key] = dict(writer.counts)
             requests = client.stats.as_dict()
@@ -123,11 +123,11 @@ def fetch_raw(source: CollectorSource[ClientT], client: ClientT, store: Intermed
     finally:
         client.close()
     return RawOutcome(per_partition, requests, router.outside, problems, round(time.monotonic() - started, 3),
-                      tuple(source.event_collections))
+                      tuple(collector.event_collections))
 
 
-def _exists_at(source: CollectorSource, collection: str, record: Any, window_end: datetime) -> bool:
-    created = source.created_at(collection, record)
+def _exists_at(collector: Collector, collection: str, record: Any, window_end: datetime) -> bool:
+    created = collector.created_at(collection, record)
     return created is None or created < window_end
 
 
@@ -175,7 +175,7 @@ class TablesOutcome:
                 f"unmapped data source(s); {last.problems.summary()})")
 
 
-def build_tables(source: CollectorSource, store: IntermediateStore, instance: str, windows: list[PartitionWindow],
+def build_tables(collector: Collector, store: IntermediateStore, instance: str, windows: list[PartitionWindow],
                  settings: CollectorSettings, log: logging.Logger) -> TablesOutcome:
     """Normalises each partition's raw data into the four tables, stores them, and checks them, day by day."""
     problems = ProblemLog(log)
@@ -183,7 +183,7 @@ def build_tables(source: CollectorSource, store: IntermediateStore, instance: st
     days: dict[str, DayTables] = {}
     for window in windows:
         day_problems = ProblemLog(log, parent=problems)
-        result = source.normalise(RawPartition(store, instance, window),
+        result = collector.normalise(RawPartition(store, instance, window),
                                   NormaliseContext(settings, window, day_problems, cache))
         for kind in KINDS:
             store.write_table(instance, window.key, kind, result.tables[kind])

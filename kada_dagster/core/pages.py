@@ -18,7 +18,7 @@ from typing import Any
 import dagster as dg
 
 from kada_dagster.core.checks import CheckOutcome
-from kada_dagster.core.source import PartitionWindow
+from kada_dagster.core.collector import PartitionWindow
 from kada_dagster.core.ui import tables_day_metadata
 
 INSTANCE_TAG, PARTITIONS_TAG = "kada/instance", "kada/partitions"

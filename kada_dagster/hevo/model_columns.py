@@ -15,14 +15,14 @@ from kada_dagster.core.extract.lineage_types import SourceColumn
 from kada_dagster.core.extract.references import fold_identifier
 from kada_dagster.core.extract.rows import Endpoint
 from kada_dagster.core.extract.tables import ExtractTables
-from kada_dagster.hevo.records import FieldMapping, HevoModel
+from kada_dagster.hevo.records import HevoFieldMapping, HevoModel
 
 # (host, database, schema, table) → the columns Hevo shows for it
 TableColumns = dict[tuple[str, str, str, str], list[str]]
 
 
 def note_table_columns(known: TableColumns, table: Endpoint, platform: str | None,
-                       fields: Iterable[FieldMapping]) -> None:
+                       fields: Iterable[HevoFieldMapping]) -> None:
     """A loaded table's columns as its field mappings show them (all it loads)."""
     columns = [fold_identifier(f.destination, platform) for f in fields if f.loaded and f.destination]
     if columns and table.database and table.schema:

@@ -103,7 +103,7 @@ def status_of(data: Mapping[str, Any], where: str, problems: ProblemLog, key: st
 
 
 @dataclass
-class Connector:
+class HevoConnector:
     """A pipeline's or model's source or destination as the payload describes it."""
 
     id: str | None
@@ -136,14 +136,14 @@ class Connector:
         )
 
 
-def parse_connector(value: Any, where: str, problems: ProblemLog) -> Connector:
+def parse_connector(value: Any, where: str, problems: ProblemLog) -> HevoConnector:
     if value is None:
-        return Connector(None, None, None)
+        return HevoConnector(None, None, None)
     if isinstance(value, str):  # a bare name
-        return Connector(None, value, None)
+        return HevoConnector(None, value, None)
     if not isinstance(value, Mapping):
         problems.record("hevo.connector.wrong_type", f"{where} is a {type(value).__name__}; ignored")
-        return Connector(None, None, None)
+        return HevoConnector(None, None, None)
     # Standard `type` (3P, §3a/§3d); Edge `source_type` / `destination_type` (OFFICIAL, §4).
     kind = value.get("type")
     if kind is None:
@@ -151,7 +151,7 @@ def parse_connector(value: Any, where: str, problems: ProblemLog) -> Connector:
     config = value.get("config")  # Standard 3P (§3a db_host, db_name, ...); Edge source config OFFICIAL
     if config is not None and not isinstance(config, Mapping):
         problems.record("hevo.connector.bad_config", f"{where}: config is a {type(config).__name__}; ignored")
-    return Connector(
+    return HevoConnector(
         id=norm_id(value.get("id")),  # Edge destination.id OFFICIAL; Standard destination.id? 3P
         name=text(value, "name"),  # OFFICIAL (Edge), 3P (Standard source.name / destination.name)
         type=type_name(kind, where, problems),
@@ -191,14 +191,14 @@ def _base(kind: str, data: Any, problems: ProblemLog,
     )
 
 
-def _no_connector() -> Connector:
-    return Connector(None, None, None)
+def _no_connector() -> HevoConnector:
+    return HevoConnector(None, None, None)
 
 
 @dataclass
 class HevoPipeline(HevoRecord):
-    source: Connector = field(default_factory=_no_connector)
-    destination: Connector = field(default_factory=_no_connector)
+    source: HevoConnector = field(default_factory=_no_connector)
+    destination: HevoConnector = field(default_factory=_no_connector)
     destination_prefix: str = ""
 
 
@@ -224,8 +224,8 @@ class HevoDestination(HevoRecord):
     type: str | None = None
     config: dict[str, Any] = field(default_factory=dict, repr=False)
 
-    def connector(self) -> Connector:
-        return Connector(self.id, self.name, self.type, self.config, self.raw)
+    def connector(self) -> HevoConnector:
+        return HevoConnector(self.id, self.name, self.type, self.config, self.raw)
 
 
 def parse_destination(data: Any, problems: ProblemLog) -> HevoDestination | None:
@@ -239,7 +239,7 @@ def parse_destination(data: Any, problems: ProblemLog) -> HevoDestination | None
 
 
 @dataclass
-class FieldMapping:
+class HevoFieldMapping:
     """One source field → destination column; `loaded` False for fields that are not in the destination."""
 
     source: str
@@ -248,7 +248,7 @@ class FieldMapping:
 
 
 @dataclass
-class EventType:
+class HevoEventType:
     """A Standard event type: `{name, mapping_status}` (3P, hevo-api §3 table / §3c). Its name is the
     ingested object's name, or a transformation's own output when no object has it."""
 
@@ -256,21 +256,21 @@ class EventType:
     mapping_status: str | None
 
 
-def parse_event_type(data: Any, where: str, problems: ProblemLog) -> EventType | None:
+def parse_event_type(data: Any, where: str, problems: ProblemLog) -> HevoEventType | None:
     if not isinstance(data, Mapping) or text(data, "name") is None:
         problems.record("hevo.event_type.no_name", f"{where}: an event type without a name; skipped")
         return None
-    return EventType(str(text(data, "name")), status_of(data, where, problems, "mapping_status"))
+    return HevoEventType(str(text(data, "name")), status_of(data, where, problems, "mapping_status"))
 
 
 @dataclass
-class SchemaMapping:
+class HevoSchemaMapping:
     """A Standard schema mapping (`GET /pipelines/{id}/mappings/{event_type}`, 3P §3c)."""
 
     event_type: str
     destination_table: str | None
     status: str | None
-    fields: list[FieldMapping] = field(default_factory=list)
+    fields: list[HevoFieldMapping] = field(default_factory=list)
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
@@ -278,9 +278,9 @@ class SchemaMapping:
         return bool(self.destination_table) and self.status not in UNLOADED_MAPPING_STATUSES
 
 
-def parse_mapping(data: Mapping[str, Any], event_type: str, problems: ProblemLog) -> SchemaMapping:
+def parse_mapping(data: Mapping[str, Any], event_type: str, problems: ProblemLog) -> HevoSchemaMapping:
     where = f"mapping {event_type!r}"
-    return SchemaMapping(
+    return HevoSchemaMapping(
         event_type=event_type,
         destination_table=text(data, "destination_table"),  # 3P (§3c), taken as the table Hevo reports
         status=status_of(data, where, problems, "mapping_status"),  # 3P (§3c)
@@ -304,10 +304,10 @@ def _entries(value: Any, where: str, problems: ProblemLog) -> list[Mapping[str, 
     return out
 
 
-def _standard_fields(value: Any, where: str, problems: ProblemLog) -> list[FieldMapping]:
+def _standard_fields(value: Any, where: str, problems: ProblemLog) -> list[HevoFieldMapping]:
     """`field_mappings[{source_field, destination_field, ignored}]` (3P §3c): an ignored field, or one
     without a destination field, is not loaded."""
-    out: list[FieldMapping] = []
+    out: list[HevoFieldMapping] = []
     for entry in _entries(value, where, problems):
         source = text(entry, "source_field")
         if source is None:
@@ -316,14 +316,14 @@ def _standard_fields(value: Any, where: str, problems: ProblemLog) -> list[Field
         flag = entry.get("ignored")
         ignored = flag is True or (isinstance(flag, str) and flag.strip().lower() == "true")
         destination = text(entry, "destination_field")
-        out.append(FieldMapping(source, destination, loaded=not ignored and destination is not None))
+        out.append(HevoFieldMapping(source, destination, loaded=not ignored and destination is not None))
     return out
 
 
-def _edge_fields(value: Any, where: str, problems: ProblemLog) -> list[FieldMapping]:
+def _edge_fields(value: Any, where: str, problems: ProblemLog) -> list[HevoFieldMapping]:
     """`fields[{source_name, destination_name, status}]` (OFFICIAL §4): loaded only with an allow-listed
     status, or with no status at all (the field list is the object's loaded schema); others counted."""
-    out: list[FieldMapping] = []
+    out: list[HevoFieldMapping] = []
     for entry in _entries(value, where, problems):
         source = text(entry, "source_name")
         if source is None:
@@ -335,12 +335,12 @@ def _edge_fields(value: Any, where: str, problems: ProblemLog) -> list[FieldMapp
         if status is not None and status not in LOADED_FIELD_STATUSES:
             problems.record("hevo.unresolved.field_status",
                             f"{where}: field {source!r} status {status!r} is not a loaded status; no column edge")
-        out.append(FieldMapping(source, destination, loaded))
+        out.append(HevoFieldMapping(source, destination, loaded))
     return out
 
 
 @dataclass
-class HevoObject:
+class HevoPipelineObject:
     """A pipeline object: a source table (or SaaS object) replicated into a destination table.
 
     Standard: addressed by `name` only (3P §3b; the namespace field's name is UNCONFIRMED and not read).
@@ -357,7 +357,7 @@ class HevoObject:
     source_namespace: tuple[str | None, str | None, str | None] | None = None  # Edge (k2, k1, k0)
     destination_namespace: tuple[str | None, str | None, str | None] | None = None  # Edge (k2, k1, k0)
     destination_table_name: str | None = None  # Edge detail
-    fields: list[FieldMapping] = field(default_factory=list)
+    fields: list[HevoFieldMapping] = field(default_factory=list)
     raw: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
@@ -377,7 +377,7 @@ def _namespace(value: Any) -> tuple[str | None, str | None, str | None] | None:
     return text(value, "k2"), text(value, "k1"), text(value, "k0")
 
 
-def parse_object(data: Any, problems: ProblemLog, pipeline_id: str | None = None) -> HevoObject | None:
+def parse_object(data: Any, problems: ProblemLog, pipeline_id: str | None = None) -> HevoPipelineObject | None:
     if not isinstance(data, Mapping):
         problems.record("hevo.pipeline_object.not_an_object", f"skipped a pipeline object that is a {type(data).__name__}")
         return None
@@ -392,7 +392,7 @@ def parse_object(data: Any, problems: ProblemLog, pipeline_id: str | None = None
         return None
     name = name or str(edge_id)
     where = f"pipeline {pipeline_id} object {name}"
-    obj = HevoObject(
+    obj = HevoPipelineObject(
         pipeline_id=pipeline_id,
         native_id=edge_id or f"{pipeline_id}:{name}",
         name=name,
@@ -413,7 +413,7 @@ def parse_object(data: Any, problems: ProblemLog, pipeline_id: str | None = None
 class HevoModel(HevoRecord):
     source_query: str | None = None
     output_table: str | None = None
-    destination: Connector = field(default_factory=_no_connector)
+    destination: HevoConnector = field(default_factory=_no_connector)
     last_run_at: datetime | None = None
     last_run_status: str | None = None
 

@@ -22,14 +22,14 @@ from kada_dagster.core.resources import VendorResource
 from kada_dagster.core.settings import CollectorSettings, SettingsError, SourceProfile
 from kada_dagster.hevo.paging import NextCursorPaginator, Paginator, StartingAfterPaginator
 from kada_dagster.hevo.records import (
-    EventType,
     HevoDestination,
+    HevoEventType,
     HevoJob,
     HevoModel,
-    HevoObject,
     HevoPipeline,
+    HevoPipelineObject,
+    HevoSchemaMapping,
     HevoWorkflow,
-    SchemaMapping,
     parse_destination,
     parse_event_type,
     parse_job,
@@ -192,7 +192,7 @@ class HevoClient:
         """`GET /destinations`: Standard 3P (§3); Edge fixture-only (UNCONFIRMED, §4): may answer 404."""
         return _parsed(self._list("destinations"), lambda r: parse_destination(r, problems))
 
-    def objects(self, pipeline_id: str, problems: ProblemLog) -> list[HevoObject]:
+    def objects(self, pipeline_id: str, problems: ProblemLog) -> list[HevoPipelineObject]:
         return _parsed(self._list(f"pipelines/{_q(pipeline_id)}/objects"),
                        lambda r: parse_object(r, problems, pipeline_id))
 
@@ -206,19 +206,19 @@ class HevoClient:
     def workflows(self, problems: ProblemLog) -> list[HevoWorkflow]:
         return _parsed(self._list("workflows"), lambda r: parse_workflow(r, problems))
 
-    def event_types(self, pipeline_id: str, problems: ProblemLog) -> list[EventType]:
+    def event_types(self, pipeline_id: str, problems: ProblemLog) -> list[HevoEventType]:
         """Event types as ingested (after transformations), `{name, mapping_status}` (3P)."""
         where = f"pipeline {pipeline_id}"
         return _parsed(self._list(f"pipelines/{_q(pipeline_id)}/event-types"),
                        lambda r: parse_event_type(r, where, problems))
 
-    def mapping(self, pipeline_id: str, event_type: str, problems: ProblemLog) -> SchemaMapping | None:
+    def mapping(self, pipeline_id: str, event_type: str, problems: ProblemLog) -> HevoSchemaMapping | None:
         """The schema mapping of one event type (a name: URL-encoded, `/` included; 3P §3c)."""
         body = self._single(f"pipelines/{_q(pipeline_id)}/mappings/{_q(event_type)}")
         return parse_mapping(body, event_type, problems) if isinstance(body, Mapping) else None
 
     # --- Edge only ---------------------------------------------------------------------------------
-    def object_detail(self, pipeline_id: str, object_id: str, problems: ProblemLog) -> HevoObject | None:
+    def object_detail(self, pipeline_id: str, object_id: str, problems: ProblemLog) -> HevoPipelineObject | None:
         body = self._single(f"pipelines/{_q(pipeline_id)}/objects/{_q(object_id)}")
         return parse_object(body, problems, pipeline_id)
 

@@ -30,7 +30,7 @@ from datetime import datetime
 from typing import Any, TypeVar
 from urllib.parse import urlsplit
 
-from kada_dagster.core import source as core
+from kada_dagster.core import collector as core
 from kada_dagster.core.extract.column_lineage import ModelSql
 from kada_dagster.core.extract.masking import dialect_for, mask_sql, mask_text
 from kada_dagster.core.extract.redaction import redact
@@ -56,14 +56,14 @@ from kada_dagster.hevo.records import (
     PIPELINE_KEY,
     SOURCE_TYPE,
     UNLOADED_MAPPING_STATUSES,
-    Connector,
-    EventType,
+    HevoConnector,
     HevoDestination,
+    HevoEventType,
     HevoModel,
-    HevoObject,
     HevoPipeline,
+    HevoPipelineObject,
+    HevoSchemaMapping,
     HevoWorkflow,
-    SchemaMapping,
     parse_destination,
     parse_job,
     parse_mapping,
@@ -115,7 +115,7 @@ def database_without_schema(platform: str | None) -> bool:
     return dialect_for(platform) in _DATABASE_TABLE_PLATFORMS
 
 
-class HevoSource(core.CollectorSource[HevoClient]):
+class HevoCollector(core.Collector[HevoClient]):
     source_type = SOURCE_TYPE
     display_name = "Hevo"
     openlineage = HevoOpenLineage()
@@ -200,7 +200,7 @@ class _Fetch(ABC):
                 pipelines[i] = parse_pipeline({**pipelines[i].raw, **full.raw}, self.problems) or pipelines[i]
         return pipelines
 
-    def objects_of(self, pipeline_id: str) -> list[HevoObject]:
+    def objects_of(self, pipeline_id: str) -> list[HevoPipelineObject]:
         return self.gone(f"objects of pipeline {pipeline_id}",
                          lambda: self.client.objects(pipeline_id, self.problems), [])
 
@@ -245,7 +245,7 @@ class _StandardFetch(_Fetch):
             "schema_mappings": self.mappings(pids, objects, event_types),
         }
 
-    def event_types_of(self, pipeline_id: str) -> list[EventType] | None:
+    def event_types_of(self, pipeline_id: str) -> list[HevoEventType] | None:
         """The pipeline's event types, or None when the endpoint is not there (then: one per object)."""
         try:
             return self.client.event_types(pipeline_id, self.problems)
@@ -254,15 +254,15 @@ class _StandardFetch(_Fetch):
                                                                  "404; using the object names as event types")
             return None
 
-    def mappings(self, pids: list[str], objects: Mapping[str, list[HevoObject]],
-                 event_types: Mapping[str, list[EventType] | None]) -> list[dict[str, Any]]:
+    def mappings(self, pids: list[str], objects: Mapping[str, list[HevoPipelineObject]],
+                 event_types: Mapping[str, list[HevoEventType] | None]) -> list[dict[str, Any]]:
         """One stored record per event type; the mapping itself is fetched only where it can name a table."""
         stubs: list[dict[str, Any]] = []
         wanted: list[dict[str, Any]] = []
         for pid in pids:
             listed = event_types[pid]
             if listed is None:  # fall back to the objects that can have been ingested (same names, 3P)
-                listed = [EventType(o.name, None) for o in objects[pid] if o.has_data]
+                listed = [HevoEventType(o.name, None) for o in objects[pid] if o.has_data]
             for et in listed:
                 stub: dict[str, Any] = {PIPELINE_KEY: pid, EVENT_TYPE_KEY: et.name}
                 if et.mapping_status is not None:
@@ -277,7 +277,7 @@ class _StandardFetch(_Fetch):
 
         return stubs + self.run_all([functools.partial(get, s) for s in wanted])
 
-    def route_last_runs(self, objects: list[HevoObject], models: list[HevoModel],
+    def route_last_runs(self, objects: list[HevoPipelineObject], models: list[HevoModel],
                         workflows: list[HevoWorkflow]) -> None:
         """Standard's only run evidence: each object's, model's and workflow's latest run (`last_run_ts`),
         routed to the partition that contains it."""
@@ -335,7 +335,7 @@ class _EdgeFetch(_Fetch):
                                  "(no configuration: hosts only from `mapping`)")
             return []
 
-    def object_detail(self, obj: HevoObject) -> HevoObject | None:
+    def object_detail(self, obj: HevoPipelineObject) -> HevoPipelineObject | None:
         return self.gone(f"object {obj.native_id} of pipeline {obj.pipeline_id}",
                          lambda: self.client.object_detail(obj.pipeline_id, obj.native_id, self.problems), None)
 
@@ -374,21 +374,21 @@ class _EdgeFetch(_Fetch):
 class Joined:
     """Standard event types joined to the objects they come from, and the ones no object has."""
 
-    by_object: dict[str, list[SchemaMapping]]  # object native id → its mappings
-    derived: list[tuple[str, SchemaMapping]]  # (pipeline id, a transformation's event type)
+    by_object: dict[str, list[HevoSchemaMapping]]  # object native id → its mappings
+    derived: list[tuple[str, HevoSchemaMapping]]  # (pipeline id, a transformation's event type)
 
 
 def _last_part(name: str) -> str:
     return name.rsplit(".", 1)[-1].casefold()
 
 
-def join_event_types(objects: list[HevoObject], mappings: Iterable[Any], pipelines: Mapping[str, HevoPipeline],
+def join_event_types(objects: list[HevoPipelineObject], mappings: Iterable[Any], pipelines: Mapping[str, HevoPipeline],
                      problems: ProblemLog) -> Joined:
     """Joins each Standard event type to the object of the same name (3P: the event type's name is the
     ingested object's name). Tried in order: the exact name; the name ignoring case; the table part of a
     `<db>.<table>` / `schema.table` name when one side is qualified and the other not. A name that several
     objects match is counted and left out; a name that no object has is a transformation's output."""
-    per_pipeline: dict[str, list[HevoObject]] = {}
+    per_pipeline: dict[str, list[HevoPipelineObject]] = {}
     for o in objects:
         per_pipeline.setdefault(o.pipeline_id, []).append(o)
     joined = Joined({}, [])
@@ -437,7 +437,7 @@ class _HevoTables(ExtractTables):
     """Builds one partition's four tables from parsed records."""
 
     def __init__(self, ctx: core.NormaliseContext, pipelines: dict[str, HevoPipeline],
-                 destinations: dict[str, HevoDestination], objects: list[HevoObject], joined: Joined,
+                 destinations: dict[str, HevoDestination], objects: list[HevoPipelineObject], joined: Joined,
                  models: dict[str, HevoModel], workflows: dict[str, HevoWorkflow]) -> None:
         super().__init__(ctx, SOURCE_TYPE)
         self.pipelines, self.destinations, self.objects = pipelines, destinations, objects
@@ -447,7 +447,7 @@ class _HevoTables(ExtractTables):
         self.table_columns: dict[tuple[str, str, str, str], list[str]] = {}
 
     # references -------------------------------------------------------------------------------
-    def _reference(self, connector: Connector, *names: str | None) -> Reference:
+    def _reference(self, connector: HevoConnector, *names: str | None) -> Reference:
         """`mapping` by any name the tool shows (name, display name, pipeline name), else resolved from
         the configuration (host keys or a URL). No host: empty, and the edges that need it are counted."""
         mapping = self.settings.mapping
@@ -460,17 +460,17 @@ class _HevoTables(ExtractTables):
                     and "://" in v), "")
         return Reference(urlsplit(url).hostname or "", reference.database, reference.schema, False)
 
-    def destination_of(self, connector: Connector, where: str) -> Connector:
+    def destination_of(self, connector: HevoConnector, where: str) -> HevoConnector:
         """A pipeline's or model's destination, completed from /destinations by id (which has the config)."""
         listed = self.destinations.get(connector.id or "")
         if listed is None:
             if connector.id is None and connector.type is None:
                 self.problems.record("hevo.unresolved.destination", f"{where}: no destination id or type")
             return connector
-        return Connector(listed.id, listed.name or connector.name, listed.type or connector.type,
+        return HevoConnector(listed.id, listed.name or connector.name, listed.type or connector.type,
                          listed.config or connector.config, listed.raw)
 
-    def _external(self, connector: Connector, reference: Reference, database: str | None, schema: str | None,
+    def _external(self, connector: HevoConnector, reference: Reference, database: str | None, schema: str | None,
                   table: str, why: str) -> Endpoint | None:
         if not reference.host:
             self.problems.record("hevo.unresolved.endpoint_host",
@@ -482,7 +482,7 @@ class _HevoTables(ExtractTables):
         return Endpoint.external("table", reference, table, schema=schema or reference.schema or None,
                                  database=database or reference.database or None)
 
-    def source_table(self, pipeline: HevoPipeline, obj: HevoObject) -> SourceTable:
+    def source_table(self, pipeline: HevoPipeline, obj: HevoPipelineObject) -> SourceTable:
         """The object's source table, folded as the source platform stores it. Standard names are
         `schema.table` (or `<db>.<table>` on MySQL-like sources, which have no schemas); Edge gives
         `source_namespace {k2 database, k1 schema, k0 table}` (OFFICIAL)."""
@@ -572,7 +572,7 @@ class _HevoTables(ExtractTables):
         name = split_table_name(table, database or reference.database, schema or reference.schema, platform)
         return self._external(destination, reference, name.database, name.schema, name.name, why), platform
 
-    def _standard_target(self, pipeline: HevoPipeline, mapping: SchemaMapping) -> tuple[Endpoint | None, str | None]:
+    def _standard_target(self, pipeline: HevoPipeline, mapping: HevoSchemaMapping) -> tuple[Endpoint | None, str | None]:
         """The mapping's `destination_table` as Hevo reports it (3P): the pipeline's table prefix is not
         prepended (whether the name already carries it is UNCONFIRMED, so it is taken as is)."""
         if not mapping.loads_data or not mapping.destination_table:
@@ -580,7 +580,7 @@ class _HevoTables(ExtractTables):
         return self._destination_endpoint(pipeline, None, None, mapping.destination_table,
                                           f"pipeline {pipeline.id} mapping {mapping.event_type!r}")
 
-    def _edge_target(self, pipeline: HevoPipeline, obj: HevoObject) -> tuple[Endpoint | None, str | None]:
+    def _edge_target(self, pipeline: HevoPipeline, obj: HevoPipelineObject) -> tuple[Endpoint | None, str | None]:
         """Edge: the detail's `destination_table_name` as is; else `destination_prefix + k0` (OFFICIAL,
         the provider's OpenLineage utils), in `destination_namespace` k2 database / k1 schema."""
         database, schema, k0 = obj.destination_namespace or (None, None, None)
@@ -729,7 +729,7 @@ def add_last_run_events(tables: ExtractTables, last_runs: Iterable[Any]) -> None
         if not isinstance(record, Mapping) or kind not in ("object", "model", "workflow"):
             tables.problems.record("hevo.last_run.invalid", "skipped an unreadable last-run record")
             continue
-        parsed: HevoObject | HevoModel | HevoWorkflow | None
+        parsed: HevoPipelineObject | HevoModel | HevoWorkflow | None
         if kind == "object":
             parsed = parse_object(record, tables.problems)
             object_type = "pipeline_object"
@@ -739,7 +739,7 @@ def add_last_run_events(tables: ExtractTables, last_runs: Iterable[Any]) -> None
         if parsed is None or parsed.last_run_at is None:
             tables.problems.record("hevo.last_run.invalid", f"skipped a {kind} last run without id or time")
             continue
-        native_id = parsed.native_id if isinstance(parsed, HevoObject) else parsed.id
+        native_id = parsed.native_id if isinstance(parsed, HevoPipelineObject) else parsed.id
         run_status = parsed.last_run_status
         status = LAST_RUN_STATUS.get(run_status or "")
         if status is None:
@@ -755,4 +755,4 @@ def add_last_run_events(tables: ExtractTables, last_runs: Iterable[Any]) -> None
         ))
 
 
-__all__ = ["JOB_STATUS", "LAST_RUN_STATUS", "NO_DATA_OBJECT_STATUSES", "HevoSource", "database_without_schema"]
+__all__ = ["JOB_STATUS", "LAST_RUN_STATUS", "NO_DATA_OBJECT_STATUSES", "HevoCollector", "database_without_schema"]

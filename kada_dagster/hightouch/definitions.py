@@ -1,15 +1,52 @@
-"""Hightouch's assets, checks, job, schedule and resource for the default (or a named) instance."""
+"""Hightouch's collector and its definitions: assets, checks and resource for the default (or a named) instance."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
 import dagster as dg
 
+from kada_dagster.core.collector import (
+    Collector,
+    EventRouter,
+    ExtractResult,
+    FetchContext,
+    NormaliseContext,
+    RawPartition,
+)
 from kada_dagster.core.definitions import collector_definitions
+from kada_dagster.core.timeutil import parse_ts
+from kada_dagster.hightouch.client import HightouchClient
+from kada_dagster.hightouch.fetch import fetch
+from kada_dagster.hightouch.normalise import normalise
+from kada_dagster.hightouch.openlineage import HightouchOpenLineage
+from kada_dagster.hightouch.records import SOURCE_TYPE
 from kada_dagster.hightouch.resources import HIGHTOUCH_PROFILE, HightouchResource
-from kada_dagster.hightouch.source import HightouchSource
+
+
+class HightouchCollector(Collector[HightouchClient]):
+    """Hightouch: what it reads for a range (fetch.py) and how that becomes K rows (normalise.py)."""
+
+    source_type = SOURCE_TYPE
+    display_name = "Hightouch"
+    openlineage = HightouchOpenLineage()
+    metadata_collections = ("sources", "models", "destinations", "syncs")
+    event_collections = ("sync_runs",)
+
+    def created_at(self, collection: str, record: Mapping[str, Any]) -> datetime | None:
+        return parse_ts(record.get("createdAt")) if isinstance(record, Mapping) else None  # OFFICIAL: createdAt*
+
+    def fetch(self, client: HightouchClient, ctx: FetchContext, events: EventRouter) -> dict[str, list[Any]]:
+        return fetch(client, ctx, events)
+
+    def normalise(self, raw: RawPartition, ctx: NormaliseContext) -> ExtractResult:
+        return normalise(raw, ctx)
 
 
 def hightouch_definitions(instance: str = "hightouch", resource: HightouchResource | None = None,
                           start_date: str | None = None, auto_push: bool = True) -> dg.Definitions:
-    return collector_definitions(HightouchSource(), HIGHTOUCH_PROFILE, resource or HightouchResource(instance=instance),
+    """One Hightouch instance's assets, checks and API resource (see core.definitions.collector_definitions)."""
+    return collector_definitions(HightouchCollector(), HIGHTOUCH_PROFILE, resource or HightouchResource(instance=instance),
                                  instance, start_date, auto_push)

@@ -34,12 +34,18 @@ from kada_dagster.core.extract.references import Reference, TableName, fold_iden
 from kada_dagster.core.extract.rows import Endpoint
 from kada_dagster.core.extract.tables import ExtractTables
 from kada_dagster.core.problems import ProblemLog
-from kada_dagster.hightouch.records import HtModel, HtSource, HtSync, column_mappings, lineage_kind
+from kada_dagster.hightouch.records import (
+    HightouchModel,
+    HightouchSource,
+    HightouchSync,
+    column_mappings,
+    lineage_kind,
+)
 
 CUSTOM_MODEL = "custom_model"
 
 
-def known_columns(models: Mapping[str, HtModel], syncs: Iterable[HtSync]) -> dict[str, list[str]]:
+def known_columns(models: Mapping[str, HightouchModel], syncs: Iterable[HightouchSync]) -> dict[str, list[str]]:
     """Each model's columns as the API names them, in first-seen order."""
     known: dict[str, list[str]] = {}
 
@@ -69,7 +75,7 @@ def known_columns(models: Mapping[str, HtModel], syncs: Iterable[HtSync]) -> dic
     return known
 
 
-def mapped_columns(syncs: Iterable[HtSync]) -> dict[str, set[str]]:
+def mapped_columns(syncs: Iterable[HightouchSync]) -> dict[str, set[str]]:
     """The model columns each model's syncs map to a destination field (they flow on)."""
     mapped: dict[str, set[str]] = {}
     for sync in syncs:
@@ -106,12 +112,12 @@ def filter_columns(condition: Any) -> Iterator[str]:
 class ModelColumnTracer:
     """Traces each model's columns once (a visual model needs its parent's first)."""
 
-    def __init__(self, models: Mapping[str, HtModel], known: Mapping[str, list[str]], cache: LineageCache | None,
+    def __init__(self, models: Mapping[str, HightouchModel], known: Mapping[str, list[str]], cache: LineageCache | None,
                  problems: ProblemLog) -> None:
         self.models, self.known, self.cache, self.problems = models, known, cache, problems
         self._done: dict[str, QueryLineage] = {}
 
-    def lineage(self, model: HtModel, platform: str | None, reference: Reference,
+    def lineage(self, model: HightouchModel, platform: str | None, reference: Reference,
                 table: TableName | None) -> QueryLineage:
         """The model's columns and their warehouse sources (`table`: the table a `table`/`dbt` model reads)."""
         if model.id in self._done:
@@ -134,7 +140,7 @@ class ModelColumnTracer:
         self._done[model.id] = result
         return result
 
-    def visual(self, model: HtModel, parent: QueryLineage) -> QueryLineage:
+    def visual(self, model: HightouchModel, parent: QueryLineage) -> QueryLineage:
         """A visual model: its parent's columns, copied; the columns its filter names, INDIRECT.
         Parent columns are given as SourceColumn(table=<parent model id>)."""
         parent_id = model.parent_id or ""
@@ -158,19 +164,19 @@ class ModelColumnTracer:
         return result
 
 
-SourceOf = Callable[[HtModel], tuple[HtSource | None, Reference]]
+SourceOf = Callable[[HightouchModel], tuple[HightouchSource | None, Reference]]
 
 
-def add_model_columns(tables: ExtractTables, models: Mapping[str, HtModel], syncs: Iterable[HtSync],
-                      source_of: SourceOf, table_of: Callable[[HtModel], TableName | None],
-                      table_endpoint: Callable[[HtSource | None, TableName], Endpoint]) -> None:
+def add_model_columns(tables: ExtractTables, models: Mapping[str, HightouchModel], syncs: Iterable[HightouchSync],
+                      source_of: SourceOf, table_of: Callable[[HightouchModel], TableName | None],
+                      table_endpoint: Callable[[HightouchSource | None, TableName], Endpoint]) -> None:
     """Column edges into every model: warehouse column → model column, parent model column → visual
     model column; the columns its syncs map are the ones that flow on (the no-source warning check)."""
     syncs = list(syncs)
     tracer = ModelColumnTracer(models, known_columns(models, syncs), tables.ctx.lineage_cache, tables.problems)
     mapped = mapped_columns(syncs)
 
-    def traced(model: HtModel, depth: int = 0) -> QueryLineage:
+    def traced(model: HightouchModel, depth: int = 0) -> QueryLineage:
         parent = model.parent_id
         if lineage_kind(model) == "visual" and parent and parent in models and depth < len(models):
             return tracer.visual(model, traced(models[parent], depth + 1))
@@ -181,7 +187,7 @@ def add_model_columns(tables: ExtractTables, models: Mapping[str, HtModel], sync
         visual = lineage_kind(model) == "visual" and model.parent_id in models
         source, _reference = source_of(model)
 
-        def upstream(column: SourceColumn, visual: bool = visual, source: HtSource | None = source) -> Endpoint:
+        def upstream(column: SourceColumn, visual: bool = visual, source: HightouchSource | None = source) -> Endpoint:
             if visual:
                 return tables.own("model", column.table)
             return table_endpoint(source, TableName(column.database, column.schema, column.table))

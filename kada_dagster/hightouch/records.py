@@ -15,6 +15,7 @@ from datetime import datetime
 from typing import Any
 
 from kada_dagster.core.extract.references import WarehouseLocation, config_text
+from kada_dagster.core.extract.rows import object_id
 from kada_dagster.core.problems import ProblemLog
 from kada_dagster.core.records import as_dict, as_str, norm_id, require_id
 from kada_dagster.core.timeutil import parse_ts
@@ -25,7 +26,7 @@ QUERY_TYPES = frozenset({"raw_sql", "table", "dbt", "dbt_cloud", "visual", "cust
 
 
 @dataclass
-class HtObject:
+class HightouchObject:
     """Fields every Hightouch object has; `raw` keeps the API object for `properties` (redacted there)."""
 
     id: str  # OFFICIAL: id* (number; string in SPEC22)
@@ -49,7 +50,7 @@ class HtObject:
 
 
 @dataclass
-class HtSource(HtObject):
+class HightouchSource(HightouchObject):
     type: str | None = None  # OFFICIAL: type* (snowflake, postgres, bigquery, ...): the SQL platform
     # OFFICIAL: configuration* free-form ("Consumers should NOT make assumptions"); read only for the
     # source's location below, as contract §5 allows for sources (unmapped = best guess, mapped=false).
@@ -71,13 +72,13 @@ class HtSource(HtObject):
 
 
 @dataclass
-class HtDestination(HtObject):
+class HightouchDestination(HightouchObject):
     type: str | None = None  # OFFICIAL: type* (salesforce, hubspot, webhook, ...)
     # OFFICIAL: configuration* free-form; kept for `properties` only, never read for identity (issue 8 case 4).
 
 
 @dataclass
-class DbtModel:
+class HightouchDbtModel:
     """`dbt` or `dbt_cloud` of a model (OFFICIAL §1.3); dbt Cloud has no database/schema."""
 
     cloud: bool
@@ -90,7 +91,7 @@ class DbtModel:
 
 
 @dataclass
-class HtModel(HtObject):
+class HightouchModel(HightouchObject):
     source_id: str | None = None  # OFFICIAL: sourceId*
     query_type: str | None = None  # OFFICIAL: queryType* (see QUERY_TYPES)
     description: str | None = None  # OFFICIAL: description*
@@ -98,7 +99,7 @@ class HtModel(HtObject):
     tags: dict[str, Any] = field(default_factory=dict)  # OFFICIAL: tags* {str: str}
     raw_sql: str | None = None  # OFFICIAL: raw.sql
     table_name: str | None = None  # OFFICIAL: table.name (whether it is qualified is UNCONFIRMED: both read)
-    dbt: DbtModel | None = None  # OFFICIAL: dbt or dbt_cloud object
+    dbt: HightouchDbtModel | None = None  # OFFICIAL: dbt or dbt_cloud object
     parent_id: str | None = None  # OFFICIAL: visual.parentId
     visual_filter: Any = None  # OFFICIAL: visual.filter* (any): its shape is UNCONFIRMED
     custom_query: Any = None  # OFFICIAL: custom.query (opaque)
@@ -106,7 +107,7 @@ class HtModel(HtObject):
 
 
 @dataclass
-class HtSync(HtObject):
+class HightouchSync(HightouchObject):
     model_id: str | None = None  # OFFICIAL: modelId*
     destination_id: str | None = None  # OFFICIAL: destinationId*
     status: str | None = None  # OFFICIAL: status* SyncStatus
@@ -142,7 +143,7 @@ NO_COUNTS = RowCounts(None, None, None)
 
 
 @dataclass
-class HtSyncRun:
+class HightouchSyncRun:
     id: str  # OFFICIAL: id*; unique only within its sync (UNCONFIRMED across syncs: keyed by (sync, run))
     sync_id: str  # attached by the client: a run has no syncId (OFFICIAL §1.3, PH does the same)
     created_at: datetime | None  # OFFICIAL: createdAt* (can precede startedAt when the run is queued)
@@ -180,26 +181,26 @@ def parse_counts(value: Any) -> RowCounts:
                      _count(value.get("removedCount")))
 
 
-def parse_source(data: Any, problems: ProblemLog) -> HtSource | None:
+def parse_source(data: Any, problems: ProblemLog) -> HightouchSource | None:
     object_id = require_id("hightouch", "source", data, problems)
     if object_id is None:
         return None
-    return HtSource(id=object_id, **HtObject.base_fields(data), type=as_str(data.get("type")),
+    return HightouchSource(id=object_id, **HightouchObject.base_fields(data), type=as_str(data.get("type")),
                     configuration=as_dict(data.get("configuration")))
 
 
-def parse_destination(data: Any, problems: ProblemLog) -> HtDestination | None:
+def parse_destination(data: Any, problems: ProblemLog) -> HightouchDestination | None:
     object_id = require_id("hightouch", "destination", data, problems)
     if object_id is None:
         return None
-    return HtDestination(id=object_id, **HtObject.base_fields(data), type=as_str(data.get("type")))
+    return HightouchDestination(id=object_id, **HightouchObject.base_fields(data), type=as_str(data.get("type")))
 
 
-def _parse_dbt(data: Mapping[str, Any]) -> DbtModel | None:
+def _parse_dbt(data: Mapping[str, Any]) -> HightouchDbtModel | None:
     for key, cloud in (("dbt", False), ("dbt_cloud", True)):  # OFFICIAL: model.dbt / model.dbt_cloud
         obj = data.get(key)
         if isinstance(obj, Mapping):
-            return DbtModel(
+            return HightouchDbtModel(
                 cloud=cloud,
                 unique_id=as_str(obj.get("dbtUniqueId")),
                 compiled_sql=as_str(obj.get("compiledSql")) or None,
@@ -211,7 +212,7 @@ def _parse_dbt(data: Mapping[str, Any]) -> DbtModel | None:
     return None
 
 
-def lineage_kind(model: HtModel) -> str | None:
+def lineage_kind(model: HightouchModel) -> str | None:
     """The model's kind for lineage: dbt Cloud by its `dbt_cloud` object (its queryType string is UNCONFIRMED)."""
     if model.dbt is not None:
         return "dbt_cloud" if model.dbt.cloud else "dbt"
@@ -223,7 +224,7 @@ def _column_name(value: Any) -> str | None:
     return value.strip() if isinstance(value, str) and value.strip() else None
 
 
-def parse_model(data: Any, problems: ProblemLog) -> HtModel | None:
+def parse_model(data: Any, problems: ProblemLog) -> HightouchModel | None:
     object_id = require_id("hightouch", "model", data, problems)
     if object_id is None:
         return None
@@ -235,9 +236,9 @@ def parse_model(data: Any, problems: ProblemLog) -> HtModel | None:
     tags = data.get("tags")
     if tags is not None and not isinstance(tags, Mapping):
         problems.record("hightouch.model.bad_tags", f"model {object_id}: tags is a {type(tags).__name__}, ignored")
-    return HtModel(
+    return HightouchModel(
         id=object_id,
-        **HtObject.base_fields(data),
+        **HightouchObject.base_fields(data),
         source_id=norm_id(data.get("sourceId")),
         query_type=query_type,
         description=as_str(data.get("description")),
@@ -253,7 +254,7 @@ def parse_model(data: Any, problems: ProblemLog) -> HtModel | None:
     )
 
 
-def parse_sync(data: Any, problems: ProblemLog) -> HtSync | None:
+def parse_sync(data: Any, problems: ProblemLog) -> HightouchSync | None:
     object_id = require_id("hightouch", "sync", data, problems)
     if object_id is None:
         return None
@@ -269,9 +270,9 @@ def parse_sync(data: Any, problems: ProblemLog) -> HtSync | None:
             problems.record("hightouch.sync.bad_timestamp",
                             f"sync {object_id}: lastRunAt {data.get('lastRunAt')!r} unreadable")
     referenced = data.get("referencedColumns")
-    return HtSync(
+    return HightouchSync(
         id=object_id,
-        **HtObject.base_fields(data),
+        **HightouchObject.base_fields(data),
         model_id=norm_id(data.get("modelId")),
         destination_id=norm_id(data.get("destinationId")),
         status=as_str(data.get("status")),
@@ -286,14 +287,14 @@ def parse_sync(data: Any, problems: ProblemLog) -> HtSync | None:
     )
 
 
-def parse_run(data: Any, sync_id: str, problems: ProblemLog) -> HtSyncRun | None:
+def parse_run(data: Any, sync_id: str, problems: ProblemLog) -> HightouchSyncRun | None:
     run_id = require_id("hightouch", "sync_run", data, problems)
     if run_id is None:
         return None
     status = data.get("status")
     error = data.get("error")
     ratio = data.get("completionRatio")
-    return HtSyncRun(
+    return HightouchSyncRun(
         id=run_id,
         sync_id=sync_id,
         created_at=parse_ts(data.get("createdAt")),
@@ -353,7 +354,7 @@ def _mapping_pair(source: Any, target: Any) -> tuple[str, str] | None:
     return None
 
 
-def column_mappings(sync: HtSync) -> ColumnMappings:
+def column_mappings(sync: HightouchSync) -> ColumnMappings:
     """Every documented and third-party shape of a sync's column mappings.
 
     - OFFICIAL (SPEC26 GetSync example): `mappings[{from, to, type: "standard"}]` and `externalIdMapping`
@@ -405,3 +406,10 @@ def column_mappings(sync: HtSync) -> ColumnMappings:
         for target, source in columns.items():
             add(source, target, None)
     return ColumnMappings(sorted(pairs), non_column, present)
+
+
+SOURCE_TYPE = "hightouch"
+
+
+def oid(object_type: str, native_id: Any) -> str:
+    return object_id(SOURCE_TYPE, object_type, native_id)

@@ -9,12 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from typing import Any
 
+from kada_dagster.core.collector import ExtractResult, NormaliseContext
 from kada_dagster.core.extract.column_lineage import ColumnLineageTally
 from kada_dagster.core.extract.lineage_types import INDIRECT, QueryLineage, SourceColumn
 from kada_dagster.core.extract.references import Reference
 from kada_dagster.core.extract.rows import Endpoint, linkage_row, object_id
 from kada_dagster.core.extract.schema import KINDS, SORT_KEYS, TableBuilder
-from kada_dagster.core.source import ExtractResult, NormaliseContext
 
 
 class ExtractTables:

@@ -22,12 +22,12 @@ from urllib.parse import urljoin
 
 from openlineage.client import OpenLineageClient
 
+from kada_dagster.core.collector import PartitionWindow
 from kada_dagster.core.extract.schema import KINDS, iter_rows
 from kada_dagster.core.openlineage.config import OpenLineageSetting, configured_setting, disabled
 from kada_dagster.core.openlineage.events import Event, translate
 from kada_dagster.core.openlineage.vendor import OpenLineageVendor
 from kada_dagster.core.settings import redact_url
-from kada_dagster.core.source import PartitionWindow
 from kada_dagster.core.storage import IntermediateStore
 
 

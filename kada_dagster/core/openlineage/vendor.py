@@ -1,6 +1,6 @@
 """What differs between vendors in their OpenLineage events: a few small hooks, the rest is shared.
 
-Each `CollectorSource` carries one (`source.openlineage`); the translator asks it for the job namespace,
+Each `Collector` carries one (`source.openlineage`); the translator asks it for the job namespace,
 which object types are jobs, which jobs also carry their children's lineage, which jobs write whole
 objects (so their outputs' columns are a schema), and where a flow object writes to.
 """

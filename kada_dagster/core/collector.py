@@ -1,7 +1,8 @@
-"""What a collector source must provide: how to fetch a window of raw data and how to normalise it.
+"""What a vendor's collector must provide: how to fetch a window of raw data and how to normalise it.
 
-The asset factory (`kada_dagster.core.assets`) does everything else the same way for every source:
-partitions, intermediate storage, checks, UI metadata and landing. A source differs only here.
+The asset factory (`kada_dagster.core.assets`) does everything else the same way for every vendor:
+partitions, intermediate storage, checks, UI metadata and landing. A vendor differs only here. ("Source"
+means one thing in this project: a data source of a tool, such as a Hightouch source or a Hevo pipeline's.)
 """
 
 from __future__ import annotations
@@ -136,7 +137,7 @@ class ExtractResult:
 ClientT = TypeVar("ClientT", bound=VendorClient)
 
 
-class CollectorSource(ABC, Generic[ClientT]):
+class Collector(ABC, Generic[ClientT]):
     """A vendor: its collections, how to fetch them for a window, and how to normalise them."""
 
     source_type: str

@@ -1,4 +1,4 @@
-"""Hightouch as a collector source: what to fetch for a window, and how it becomes K extract rows.
+"""Hightouch records → K extract rows, one partition at a time.
 
 Lineage per model (reference §4), every warehouse identifier folded as the source's platform stores it
 (core `split_table_name` / `tables_in_sql` / `fold_identifier`, platform = the source's `type`):
@@ -23,10 +23,14 @@ A sync whose configuration names no object is linked to the destination itself (
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from datetime import datetime
+from collections.abc import Mapping
 from typing import Any
 
+from kada_dagster.core.collector import (
+    ExtractResult,
+    NormaliseContext,
+    RawPartition,
+)
 from kada_dagster.core.extract.masking import dialect_for, mask_sql, mask_text
 from kada_dagster.core.extract.redaction import redact
 from kada_dagster.core.extract.references import (
@@ -46,42 +50,28 @@ from kada_dagster.core.extract.rows import (
     duration_seconds,
     event_row,
     metadata_row,
-    object_id,
 )
 from kada_dagster.core.extract.tables import ExtractTables
-from kada_dagster.core.http import NotFoundError
-from kada_dagster.core.problems import ProblemLog
 from kada_dagster.core.records import norm_id
-from kada_dagster.core.source import (
-    CollectorSource,
-    EventRouter,
-    ExtractResult,
-    FetchContext,
-    NormaliseContext,
-    RawPartition,
-)
-from kada_dagster.core.timeutil import iso, iso_ts, parse_ts
+from kada_dagster.core.timeutil import iso, iso_ts
 from kada_dagster.hightouch.model_columns import add_model_columns
-from kada_dagster.hightouch.openlineage import HightouchOpenLineage
 from kada_dagster.hightouch.records import (
-    HtDestination,
-    HtModel,
-    HtObject,
-    HtSource,
-    HtSync,
-    HtSyncRun,
+    SOURCE_TYPE,
+    HightouchDestination,
+    HightouchModel,
+    HightouchSource,
+    HightouchSync,
+    HightouchSyncRun,
     column_mappings,
     destination_object_name,
     lineage_kind,
+    oid,
     parse_destination,
     parse_model,
     parse_run,
     parse_source,
     parse_sync,
 )
-from kada_dagster.hightouch.resources import HightouchClient
-
-SOURCE_TYPE = "hightouch"
 
 # OFFICIAL (§1.3 SyncRunStatus) → contract status; `interrupted` is a failed terminal state for DAG/AF (3P),
 # `pending` a pending state for DAG/AF (3P). Any other value is UNKNOWN and counted, never guessed.
@@ -99,131 +89,25 @@ RUN_STATUS = {
 }
 
 
-def oid(object_type: str, native_id: Any) -> str:
-    return object_id(SOURCE_TYPE, object_type, native_id)
-
-
-def runs_may_have_started(sync: HtSync, range_end: datetime) -> tuple[bool, str]:
-    """Whether a sync's runs must be requested for a range ending at `range_end` (fail open).
-
-    Only a sync created at or after the range's end provably has no run in it (`createdAt*` OFFICIAL).
-    `lastRunAt` (OFFICIAL only as "date-time|null") and the sync's `status` are not used to skip: whether
-    they describe the latest run or the latest *finished* one is UNCONFIRMED, and under the second reading
-    a queued or running run that started in the window hides behind an older `lastRunAt` and a finished
-    status. A skip on them could lose that run; requesting costs one request per sync.
-    """
-    if sync.created_at is not None and sync.created_at >= range_end:
-        return False, "created after the range"
-    return True, "may have runs in the range"
-
-
-class HightouchSource(CollectorSource[HightouchClient]):
-    source_type = SOURCE_TYPE
-    display_name = "Hightouch"
-    openlineage = HightouchOpenLineage()
-    metadata_collections = ("sources", "models", "destinations", "syncs")
-    event_collections = ("sync_runs",)
-
-    def created_at(self, collection: str, record: Mapping[str, Any]) -> datetime | None:
-        return parse_ts(record.get("createdAt")) if isinstance(record, Mapping) else None  # OFFICIAL: createdAt*
-
-    # --- fetch ---------------------------------------------------------------------------------
-    def fetch(self, client: HightouchClient, ctx: FetchContext, events: EventRouter) -> dict[str, list[Any]]:
-        problems = ctx.problems
-        listers: dict[str, Callable[[], list[Any]]] = {
-            "sources": lambda: client.list_sources(problems),
-            "models": lambda: client.list_models(problems),
-            "destinations": lambda: client.list_destinations(problems),
-            "syncs": lambda: client.list_syncs(problems),
-        }
-        results = client.http.map_concurrent(lambda lister: lister(), list(listers.values()))
-        records: dict[str, list[Any]] = dict(zip(listers, results, strict=True))
-        self._fetch_missing_references(client, problems, records)
-        metadata = {name: [redact(r.raw) for r in recs] for name, recs in records.items()}
-
-        window_start, window_end = ctx.start, ctx.end
-        wanted: list[str] = []
-        reasons: dict[str, int] = {}
-        for sync in records["syncs"]:
-            needed, reason = runs_may_have_started(sync, window_end)
-            reasons[reason] = reasons.get(reason, 0) + 1
-            if needed:
-                wanted.append(sync.id)
-
-        def fetch_runs(sync_id: str) -> int:
-            try:
-                runs = client.list_sync_runs(sync_id, window_start, window_end, problems)
-            except NotFoundError:
-                problems.record("hightouch.sync_runs.sync_not_found",
-                                f"sync {sync_id} disappeared before its runs were read (404); skipped")
-                return 0
-            routed = []
-            for run in runs:
-                if run.started_at is None:
-                    if run.created_at is None:
-                        problems.record("hightouch.unresolved.run_time",
-                                        f"run {run.id} of sync {sync_id} has neither startedAt nor createdAt; "
-                                        "no partition for it")
-                        continue
-                    problems.record("hightouch.sync_run.routed_by_created_at",
-                                    f"run {run.id} of sync {sync_id} has no startedAt (queued): "
-                                    "placed by its createdAt")
-                record = redact(run.raw)
-                record["syncId"] = sync_id  # runs do not carry their sync (OFFICIAL §1.3)
-                routed.append((record, run.routed_at))
-            return events.add_many("sync_runs", routed)
-
-        counts = client.http.map_concurrent(fetch_runs, wanted)
-        ctx.log.info(f"hightouch: {sum(counts)} runs from {len(wanted)} of {len(records['syncs'])} syncs "
-                     f"(why each was read or not: {reasons})")
-        return metadata
-
-    def _fetch_missing_references(self, client: HightouchClient, problems: ProblemLog, records: dict[str, list[Any]]) -> None:
-        """GETs objects that syncs or models reference but the lists did not return; 404s are skipped."""
-        known = {name: {r.id for r in recs} for name, recs in records.items()}
-        wanted: set[tuple[str, str]] = set()
-        for sync in records["syncs"]:
-            for collection, ref in (("models", sync.model_id), ("destinations", sync.destination_id)):
-                if ref and ref not in known[collection]:
-                    wanted.add((collection, ref))
-        for model in records["models"]:
-            if model.source_id and model.source_id not in known["sources"]:
-                wanted.add(("sources", model.source_id))
-            if model.parent_id and model.parent_id not in known["models"]:
-                wanted.add(("models", model.parent_id))
-
-        def get(item: tuple[str, str]) -> tuple[str, Any]:
-            collection, ref = item
-            try:
-                return collection, client.get_object(collection, ref, problems)
-            except NotFoundError:
-                problems.record(f"hightouch.{collection}.referenced_not_found",
-                                f"{collection[:-1]} {ref} is referenced but answers 404; skipped")
-                return collection, None
-
-        for collection, record in client.http.map_concurrent(get, sorted(wanted)):
-            if isinstance(record, HtObject):
-                records[collection].append(record)
-
-    # --- normalise -----------------------------------------------------------------------------
-    def normalise(self, raw: RawPartition, ctx: NormaliseContext) -> ExtractResult:
-        problems = ctx.problems
-        sources = {s.id: s for s in (parse_source(r, problems) for r in raw.stream("sources")) if s}
-        destinations = {d.id: d for d in (parse_destination(r, problems) for r in raw.stream("destinations")) if d}
-        models = {m.id: m for m in (parse_model(r, problems) for r in raw.stream("models")) if m}
-        syncs = {s.id: s for s in (parse_sync(r, problems) for r in raw.stream("syncs")) if s}
-        builder = _HightouchTables(ctx, sources, destinations, models, syncs)
-        builder.build_metadata()
-        builder.build_lineage()
-        add_run_events(builder, raw.stream("sync_runs"))
-        return builder.result()
+# --- normalise -----------------------------------------------------------------------------
+def normalise(raw: RawPartition, ctx: NormaliseContext) -> ExtractResult:
+    problems = ctx.problems
+    sources = {s.id: s for s in (parse_source(r, problems) for r in raw.stream("sources")) if s}
+    destinations = {d.id: d for d in (parse_destination(r, problems) for r in raw.stream("destinations")) if d}
+    models = {m.id: m for m in (parse_model(r, problems) for r in raw.stream("models")) if m}
+    syncs = {s.id: s for s in (parse_sync(r, problems) for r in raw.stream("syncs")) if s}
+    builder = _HightouchTables(ctx, sources, destinations, models, syncs)
+    builder.build_metadata()
+    builder.build_lineage()
+    add_run_events(builder, raw.stream("sync_runs"))
+    return builder.result()
 
 
 class _HightouchTables(ExtractTables):
     """Builds one partition's four tables from parsed records."""
 
-    def __init__(self, ctx: NormaliseContext, sources: dict[str, HtSource], destinations: dict[str, HtDestination],
-                 models: dict[str, HtModel], syncs: dict[str, HtSync]) -> None:
+    def __init__(self, ctx: NormaliseContext, sources: dict[str, HightouchSource], destinations: dict[str, HightouchDestination],
+                 models: dict[str, HightouchModel], syncs: dict[str, HightouchSync]) -> None:
         super().__init__(ctx, SOURCE_TYPE)
         self.sources, self.destinations, self.models, self.syncs = sources, destinations, models, syncs
         self.references: dict[str, Reference] = {
@@ -238,10 +122,10 @@ class _HightouchTables(ExtractTables):
     def _properties(self, obj: Any, drop: tuple[str, ...]) -> dict[str, Any]:
         return {k: v for k, v in redact(obj.raw).items() if k not in drop}
 
-    def _mask_sql(self, sql: str | None, source: HtSource | None) -> str | None:
+    def _mask_sql(self, sql: str | None, source: HightouchSource | None) -> str | None:
         return mask_sql(sql, _dialect_name(source)) if self.settings.mask else sql
 
-    def _source_of(self, model: HtModel) -> tuple[HtSource | None, Reference]:
+    def _source_of(self, model: HightouchModel) -> tuple[HightouchSource | None, Reference]:
         source = self.sources.get(model.source_id or "")
         reference = self.references.get(model.source_id or "") or Reference("", "", "", False)
         return source, reference
@@ -297,7 +181,7 @@ class _HightouchTables(ExtractTables):
                 properties=self._properties(sync, common_drop),
                 created_at=iso(sync.created_at), updated_at=iso(sync.updated_at)))
 
-    def _model_properties(self, model: HtModel, drop: tuple[str, ...]) -> dict[str, Any]:
+    def _model_properties(self, model: HightouchModel, drop: tuple[str, ...]) -> dict[str, Any]:
         """Model fields without the query text: SQL lives in `definition`, masked; so do custom queries."""
         props = self._properties(model, (*drop, "raw", "custom"))
         for key in ("dbt", "dbt_cloud"):
@@ -307,7 +191,7 @@ class _HightouchTables(ExtractTables):
             props["visual"] = {k: v for k, v in props["visual"].items() if k != "filter"}  # filters hold values
         return props
 
-    def _definition(self, model: HtModel, source: HtSource | None) -> str | None:
+    def _definition(self, model: HightouchModel, source: HightouchSource | None) -> str | None:
         kind = lineage_kind(model)
         if kind == "raw_sql":
             return self._mask_sql(model.raw_sql, source)
@@ -321,7 +205,7 @@ class _HightouchTables(ExtractTables):
         return None
 
     # lineage ----------------------------------------------------------------------------------
-    def _table_endpoint(self, source: HtSource | None, table: TableName) -> Endpoint:
+    def _table_endpoint(self, source: HightouchSource | None, table: TableName) -> Endpoint:
         reference = self.references.get(source.id) if source else None
         reference = reference or Reference("", "", "", False)
         if source:
@@ -329,7 +213,7 @@ class _HightouchTables(ExtractTables):
         return Endpoint.external("table", reference, table.name, schema=table.schema or None,
                                  database=table.database or None)
 
-    def _sql_tables(self, model: HtModel, sql: str, source: HtSource | None, reference: Reference) -> list[TableName]:
+    def _sql_tables(self, model: HightouchModel, sql: str, source: HightouchSource | None, reference: Reference) -> list[TableName]:
         try:
             return tables_in_sql(sql, _type(source), reference.database, reference.schema)
         except SqlParseError as exc:
@@ -337,7 +221,7 @@ class _HightouchTables(ExtractTables):
                                                                  "linked to its source only")
             return []
 
-    def _model_table(self, m: HtModel) -> TableName | None:
+    def _model_table(self, m: HightouchModel) -> TableName | None:
         """The one table a `table` model, or a `dbt` model with database/schema/name, reads."""
         source, reference = self._source_of(m)
         platform, kind = _type(source), lineage_kind(m)
@@ -348,7 +232,7 @@ class _HightouchTables(ExtractTables):
                              fold_identifier(m.dbt.name, platform))
         return None
 
-    def _model_upstreams(self, m: HtModel, source: HtSource | None, reference: Reference) -> list[TableName] | None:
+    def _model_upstreams(self, m: HightouchModel, source: HightouchSource | None, reference: Reference) -> list[TableName] | None:
         """The warehouse tables a model reads, or None when its type gives none (linked to its source)."""
         kind = lineage_kind(m)
         table = self._model_table(m)
@@ -414,7 +298,7 @@ class _HightouchTables(ExtractTables):
         add_model_columns(self, self.models, self.syncs.values(), self._source_of, self._model_table,
                           self._table_endpoint)
 
-    def _destination_reference(self, destination: HtDestination) -> Reference:
+    def _destination_reference(self, destination: HightouchDestination) -> Reference:
         """The K reference of a destination, from its documented id, type and name and the user's mapping."""
         cached = self._destination_refs.get(destination.id)
         if cached is not None:
@@ -436,7 +320,7 @@ class _HightouchTables(ExtractTables):
         self._destination_refs[destination.id] = reference
         return reference
 
-    def _sync_target(self, sync: HtSync, destination: HtDestination) -> Endpoint:
+    def _sync_target(self, sync: HightouchSync, destination: HightouchDestination) -> Endpoint:
         name = destination_object_name(sync.configuration)
         if name is None:
             self.problems.record("hightouch.unresolved.sync_object_missing",
@@ -463,7 +347,7 @@ def add_run_events(tables: ExtractTables, runs: Any) -> None:
         tables.events.add(_run_event(tables, run, mask))
 
 
-def _run_event(tables: ExtractTables, run: HtSyncRun, mask: bool) -> dict[str, Any]:
+def _run_event(tables: ExtractTables, run: HightouchSyncRun, mask: bool) -> dict[str, Any]:
     status = RUN_STATUS.get(run.status.lower()) if run.status else None
     if status is None:
         status = "UNKNOWN"
@@ -495,15 +379,15 @@ def _sync_id(data: Any) -> str | None:
     return norm_id(data.get("syncId")) if isinstance(data, Mapping) else None
 
 
-def _type(source: HtSource | None) -> str | None:
+def _type(source: HightouchSource | None) -> str | None:
     return source.type if source else None
 
 
-def _dbt_sql(model: HtModel) -> str | None:
+def _dbt_sql(model: HightouchModel) -> str | None:
     if model.dbt is None:
         return None
     return model.dbt.compiled_sql or model.dbt.raw_sql
 
 
-def _dialect_name(source: HtSource | None) -> str | None:
+def _dialect_name(source: HightouchSource | None) -> str | None:
     return dialect_for(source.type) if source else None
