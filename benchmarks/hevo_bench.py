@@ -32,8 +32,8 @@ ORDER_PROOF = 10  # jobs in newest-first order before a client may believe the o
 
 def available() -> tuple[bool, str]:
     try:
+        from kada_dagster.hevo.definitions import HevoCollector  # noqa: F401
         from kada_dagster.hevo.resources import HevoResource  # noqa: F401
-        from kada_dagster.hevo.source import HevoCollector  # noqa: F401
         from kada_sim.hevo import HevoSimulator  # noqa: F401
     except Exception as exc:  # ImportError, or a module caught half-edited
         return False, f"Hevo collector or simulator not importable ({exc}); scenario 3 not measured"

@@ -13,8 +13,8 @@ def hevo_dagster(p: dict[str, Any]) -> dict[str, Any]:
     """The production path: the hevo/raw asset (HevoResource client + HevoCollector.fetch + store)."""
     from kada_dagster.core.assets import STORAGE_KEY, CollectorAssets
     from kada_dagster.core.resources import IntermediateStorageResource
+    from kada_dagster.hevo.definitions import HevoCollector
     from kada_dagster.hevo.resources import HevoResource
-    from kada_dagster.hevo.source import HevoCollector
 
     options = scaled_resource_options(HevoResource, p["rate_limit"], p["time_scale"])
     if p.get("rate_limit_kind"):  # absent: the resource's default, as a deployment runs it

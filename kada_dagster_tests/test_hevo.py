@@ -18,8 +18,9 @@ from kada_dagster.core.http import ApiError, AuthError
 from kada_dagster.core.problems import ProblemLog
 from kada_dagster.core.settings import SettingsError
 from kada_dagster.core.storage import IntermediateStore
+from kada_dagster.hevo.definitions import HevoCollector
 from kada_dagster.hevo.resources import HevoResource
-from kada_dagster.hevo.source import JOB_STATUS, HevoCollector
+from kada_dagster.hevo.run_events import JOB_STATUS
 from kada_dagster_tests.hevo_helpers import build_defs, hevo_resource, landed_dir, make_sim, table
 from kada_dagster_tests.ht_helpers import END, assert_no_secret_leak, materialise
 from kada_sim.hevo import JOB_STATUSES, HevoSimulator

@@ -24,8 +24,8 @@ from kada_dagster.core.problems import ProblemLog
 from kada_dagster.core.settings import resolve_settings
 from kada_dagster.core.storage import IntermediateStore
 from kada_dagster.hevo import records as hevo
+from kada_dagster.hevo.definitions import HevoCollector
 from kada_dagster.hevo.resources import HevoResource
-from kada_dagster.hevo.source import HevoCollector
 from kada_dagster.hightouch import records as ht
 from kada_dagster.hightouch.definitions import HightouchCollector
 from kada_dagster.hightouch.resources import HIGHTOUCH_PROFILE

@@ -1,15 +1,51 @@
-"""Hevo's assets, checks, job, schedule and resource for the default (or a named) instance."""
+"""Hevo's collector and its definitions: assets, checks and resource for the default (or a named) instance."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
 import dagster as dg
 
+from kada_dagster.core import collector as core
 from kada_dagster.core.definitions import collector_definitions
+from kada_dagster.core.timeutil import parse_ts
+from kada_dagster.hevo.client import HevoClient
+from kada_dagster.hevo.fetch import fetch
+from kada_dagster.hevo.normalise import normalise
+from kada_dagster.hevo.openlineage import HevoOpenLineage
+from kada_dagster.hevo.records import SOURCE_TYPE
 from kada_dagster.hevo.resources import HEVO_PROFILE, HevoResource
-from kada_dagster.hevo.source import HevoCollector
+
+
+class HevoCollector(core.Collector[HevoClient]):
+    """Hevo Standard or Edge: what it reads for a range (fetch.py) and how that becomes K rows (normalise.py)."""
+
+    source_type = SOURCE_TYPE
+    display_name = "Hevo"
+    openlineage = HevoOpenLineage()
+    metadata_collections = ("pipelines", "pipeline_objects", "schema_mappings", "destinations", "models", "workflows")
+    event_collections = ("jobs", "last_runs")
+
+    def created_at(self, collection: str, record: Mapping[str, Any]) -> datetime | None:
+        if not isinstance(record, Mapping):
+            return None
+        for key in ("created_ts", "created_at"):  # OFFICIAL (Edge pipelines); otherwise UNCONFIRMED
+            if record.get(key) not in (None, ""):
+                return parse_ts(record.get(key))
+        return None
+
+    def fetch(self, client: HevoClient, ctx: core.FetchContext, events: core.EventRouter) -> dict[str, list[Any]]:
+        return fetch(client, ctx, events)
+
+    def normalise(self, raw: core.RawPartition, ctx: core.NormaliseContext) -> core.ExtractResult:
+        return normalise(raw, ctx)
+
 
 
 def hevo_definitions(instance: str = "hevo", resource: HevoResource | None = None,
                      start_date: str | None = None, auto_push: bool = True) -> dg.Definitions:
+    """One Hevo instance's assets, checks and API resource (see core.definitions.collector_definitions)."""
     return collector_definitions(HevoCollector(), HEVO_PROFILE, resource or HevoResource(instance=instance),
                                  instance, start_date, auto_push)
