@@ -521,14 +521,14 @@ def production_changes() -> list[str]:
     return [
         "## Production changes made for these goals",
         "",
-        "- `kada_dagster/core/http.py`: `AdaptiveRateLimiter`, the new default (`rate_limit_kind: adaptive` on "
+        "- `kada_dagster/core/rate_limit.py`: `AdaptiveRateLimiter`, the new default (`rate_limit_kind: adaptive` on "
         "both vendors' resources). It keeps a window ledger and a bucket ledger of every request sent and paces by "
         "the window until the window is full; then one request goes alone that only a bucket accepts. A 429 "
         "settles it on the window (the run's one 429, retried and counted); an answer while N accepted requests "
         "sent less than one period earlier were counted settles it on the bucket. Any other 429 settles it on the "
         "window. The raw asset's `limiter` metadata says which kind it settled on and why. `sliding` and "
         "`token_bucket` stay for users who know how their vendor counts.",
-        "- `kada_dagster/core/http.py`: one `RateLimiter` base (slots held from send to the end of the response, "
+        "- `kada_dagster/core/rate_limit.py`: one `RateLimiter` base (slots held from send to the end of the response, "
         "a pause after a 429) with kinds chosen by the resource's `rate_limit_kind`: `sliding` (the default "
         "before `adaptive`: a request holds its slot until one period after its response, so no sliding or fixed window "
         "and no token bucket of the same N per P ever sees more than it allows) and `token_bucket` (new: the "

@@ -13,8 +13,8 @@ from typing import Any
 import dagster as dg
 import pytest
 
+from kada_dagster.core.api_errors import ApiError, AuthError
 from kada_dagster.core.collector import NormaliseContext, PartitionWindow, RawPartition
-from kada_dagster.core.http import ApiError, AuthError
 from kada_dagster.core.problems import ProblemLog
 from kada_dagster.core.settings import SettingsError
 from kada_dagster.core.storage import IntermediateStore

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from kada_dagster.core.http import (
+from kada_dagster.core.api_errors import (
     ApiError,
     AuthError,
     MalformedResponseError,

@@ -23,6 +23,7 @@ from kada_dagster.core.extract.schema import KINDS
 from kada_dagster.core.problems import ProblemLog
 from kada_dagster.core.settings import resolve_settings
 from kada_dagster.core.storage import IntermediateStore
+from kada_dagster.hevo import objects as hevo_obj
 from kada_dagster.hevo import records as hevo
 from kada_dagster.hevo.definitions import HevoCollector
 from kada_dagster.hevo.resources import HevoResource
@@ -94,11 +95,11 @@ def test_hevo_parsers_never_crash_and_return_a_record_or_none(items: list[Any], 
     problems = ProblemLog()
     for data in items:
         for parse in (hevo.parse_pipeline, hevo.parse_destination, hevo.parse_model, hevo.parse_workflow,
-                      lambda d, p: hevo.parse_object(d, p, "1"), lambda d, p: hevo.parse_job(d, p, "1"),
-                      lambda d, p: hevo.parse_event_type(d, "pipeline 1", p)):
+                      lambda d, p: hevo_obj.parse_object(d, p, "1"), lambda d, p: hevo.parse_job(d, p, "1"),
+                      lambda d, p: hevo_obj.parse_event_type(d, "pipeline 1", p)):
             parse(data, problems)
         if isinstance(data, dict):
-            hevo.parse_mapping(data, event_type, problems)
+            hevo_obj.parse_mapping(data, event_type, problems)
 
 
 # --- normalisers ------------------------------------------------------------------------------------

@@ -20,7 +20,7 @@ import pytest
 import requests
 
 from kada_dagster.core.assets import STORAGE_KEY, CollectorAssets
-from kada_dagster.core.http import ACCEPTED, NO_ANSWER, REFUSED, RateLimiter, make_rate_limiter
+from kada_dagster.core.rate_limit import ACCEPTED, NO_ANSWER, REFUSED, RateLimiter, make_rate_limiter
 from kada_dagster.core.resources import IntermediateStorageResource
 from kada_dagster.hightouch.definitions import HightouchCollector
 from kada_dagster_tests.ht_helpers import END, hightouch_resource

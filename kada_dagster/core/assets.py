@@ -20,9 +20,9 @@ from typing import Any
 
 import dagster as dg
 
+from kada_dagster.core.api_errors import ApiError
 from kada_dagster.core.collector import Collector, PartitionWindow
 from kada_dagster.core.freshness import freshness_check
-from kada_dagster.core.http import ApiError
 from kada_dagster.core.landing import LandingError, LandingResource
 from kada_dagster.core.layers import build_tables, fetch_raw, land_partitions
 from kada_dagster.core.openlineage.config import configured_setting

@@ -15,7 +15,8 @@ import dagster as dg
 from pydantic import Field
 
 from kada_dagster.core.collector import VendorClient
-from kada_dagster.core.http import HttpClient, RetryPolicy, as_logger, make_rate_limiter
+from kada_dagster.core.http import HttpClient, RetryPolicy, as_logger
+from kada_dagster.core.rate_limit import make_rate_limiter
 from kada_dagster.core.settings import CollectorSettings, SourceProfile, resolve_settings
 from kada_dagster.core.storage import IntermediateStore
 

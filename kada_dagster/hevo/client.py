@@ -18,26 +18,29 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar
 from urllib.parse import quote
 
-from kada_dagster.core.http import ApiError, HttpClient, NotFoundError, Paginator, data_items
+from kada_dagster.core.api_errors import ApiError, NotFoundError
+from kada_dagster.core.http import HttpClient, Paginator, data_items
 from kada_dagster.core.problems import ProblemLog
 from kada_dagster.core.records import unwrap
 from kada_dagster.core.settings import CollectorSettings
+from kada_dagster.hevo.objects import (
+    HevoEventType,
+    HevoPipelineObject,
+    HevoSchemaMapping,
+    parse_event_type,
+    parse_mapping,
+    parse_object,
+)
 from kada_dagster.hevo.records import (
     SOURCE_TYPE,
     HevoDestination,
-    HevoEventType,
     HevoJob,
     HevoModel,
     HevoPipeline,
-    HevoPipelineObject,
-    HevoSchemaMapping,
     HevoWorkflow,
     parse_destination,
-    parse_event_type,
     parse_job,
-    parse_mapping,
     parse_model,
-    parse_object,
     parse_pipeline,
     parse_workflow,
 )

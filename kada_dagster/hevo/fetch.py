@@ -15,22 +15,20 @@ from datetime import datetime
 from typing import Any, TypeVar
 
 from kada_dagster.core import collector as core
+from kada_dagster.core.api_errors import ClientError, NotFoundError
 from kada_dagster.core.extract.redaction import redact
-from kada_dagster.core.http import ClientError, NotFoundError
 from kada_dagster.core.problems import ProblemLog
 from kada_dagster.hevo.client import HevoClient
+from kada_dagster.hevo.objects import HevoEventType, HevoPipelineObject, parse_object
 from kada_dagster.hevo.records import (
     EVENT_TYPE_KEY,
     PIPELINE_KEY,
     UNLOADED_MAPPING_STATUSES,
     HevoDestination,
-    HevoEventType,
     HevoModel,
     HevoPipeline,
-    HevoPipelineObject,
     HevoWorkflow,
     parse_model,
-    parse_object,
     parse_pipeline,
 )
 

@@ -15,7 +15,8 @@ from kada_dagster.core.extract.lineage_types import SourceColumn
 from kada_dagster.core.extract.references import fold_identifier
 from kada_dagster.core.extract.rows import Endpoint
 from kada_dagster.core.extract.tables import ExtractTables
-from kada_dagster.hevo.records import HevoFieldMapping, HevoModel
+from kada_dagster.hevo.objects import HevoFieldMapping
+from kada_dagster.hevo.records import HevoModel
 
 # (host, database, schema, table) → the columns Hevo shows for it
 TableColumns = dict[tuple[str, str, str, str], list[str]]

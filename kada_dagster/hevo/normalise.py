@@ -37,6 +37,7 @@ from kada_dagster.core.problems import ProblemLog
 from kada_dagster.core.records import norm_id
 from kada_dagster.core.timeutil import iso
 from kada_dagster.hevo.model_columns import add_model_columns, note_table_columns
+from kada_dagster.hevo.objects import HevoPipelineObject, HevoSchemaMapping, parse_mapping, parse_object
 from kada_dagster.hevo.records import (
     EVENT_TYPE_KEY,
     PIPELINE_KEY,
@@ -45,13 +46,9 @@ from kada_dagster.hevo.records import (
     HevoDestination,
     HevoModel,
     HevoPipeline,
-    HevoPipelineObject,
-    HevoSchemaMapping,
     HevoWorkflow,
     parse_destination,
-    parse_mapping,
     parse_model,
-    parse_object,
     parse_pipeline,
     parse_workflow,
 )

@@ -18,14 +18,13 @@ from kada_dagster.core.extract.masking import mask_text
 from kada_dagster.core.extract.rows import as_int, event_row
 from kada_dagster.core.extract.tables import ExtractTables
 from kada_dagster.core.timeutil import iso, parse_ts
+from kada_dagster.hevo.objects import HevoPipelineObject, parse_object
 from kada_dagster.hevo.records import (
     SOURCE_TYPE,
     HevoModel,
-    HevoPipelineObject,
     HevoWorkflow,
     parse_job,
     parse_model,
-    parse_object,
     parse_workflow,
 )
 

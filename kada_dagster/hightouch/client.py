@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, TypeVar
 
-from kada_dagster.core.http import ApiError, HttpClient, data_items
+from kada_dagster.core.api_errors import ApiError
+from kada_dagster.core.http import HttpClient, data_items
 from kada_dagster.core.problems import ProblemLog
 from kada_dagster.core.records import norm_id
 from kada_dagster.core.settings import CollectorSettings

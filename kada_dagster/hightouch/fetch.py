@@ -7,18 +7,15 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
+from kada_dagster.core.api_errors import NotFoundError
 from kada_dagster.core.collector import (
     EventRouter,
     FetchContext,
 )
 from kada_dagster.core.extract.redaction import redact
-from kada_dagster.core.http import NotFoundError
 from kada_dagster.core.problems import ProblemLog
-from kada_dagster.hightouch.records import (
-    HightouchObject,
-    HightouchSync,
-)
-from kada_dagster.hightouch.resources import HightouchClient
+from kada_dagster.hightouch.client import HightouchClient
+from kada_dagster.hightouch.records import HightouchObject, HightouchSync
 
 
 def runs_may_have_started(sync: HightouchSync, range_end: datetime) -> tuple[bool, str]:

@@ -34,13 +34,8 @@ from kada_dagster.core.extract.references import Reference, TableName, fold_iden
 from kada_dagster.core.extract.rows import Endpoint
 from kada_dagster.core.extract.tables import ExtractTables
 from kada_dagster.core.problems import ProblemLog
-from kada_dagster.hightouch.records import (
-    HightouchModel,
-    HightouchSource,
-    HightouchSync,
-    column_mappings,
-    lineage_kind,
-)
+from kada_dagster.hightouch.records import HightouchModel, HightouchSource, HightouchSync, lineage_kind
+from kada_dagster.hightouch.sync_mappings import column_mappings
 
 CUSTOM_MODEL = "custom_model"
 

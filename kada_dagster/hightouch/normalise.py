@@ -62,8 +62,6 @@ from kada_dagster.hightouch.records import (
     HightouchSource,
     HightouchSync,
     HightouchSyncRun,
-    column_mappings,
-    destination_object_name,
     lineage_kind,
     oid,
     parse_destination,
@@ -72,6 +70,7 @@ from kada_dagster.hightouch.records import (
     parse_source,
     parse_sync,
 )
+from kada_dagster.hightouch.sync_mappings import column_mappings, destination_object_name
 
 # OFFICIAL (§1.3 SyncRunStatus) → contract status; `interrupted` is a failed terminal state for DAG/AF (3P),
 # `pending` a pending state for DAG/AF (3P). Any other value is UNKNOWN and counted, never guessed.

@@ -25,7 +25,7 @@ from kada_dagster.core.timeutil import parse_ts
 QUERY_TYPES = frozenset({"raw_sql", "table", "dbt", "dbt_cloud", "visual", "custom"})
 
 
-@dataclass
+@dataclass(frozen=True)
 class HightouchObject:
     """Fields every Hightouch object has; `raw` keeps the API object for `properties` (redacted there)."""
 
@@ -49,7 +49,7 @@ class HightouchObject:
         }
 
 
-@dataclass
+@dataclass(frozen=True)
 class HightouchSource(HightouchObject):
     type: str | None = None  # OFFICIAL: type* (snowflake, postgres, bigquery, ...): the SQL platform
     # OFFICIAL: configuration* free-form ("Consumers should NOT make assumptions"); read only for the
@@ -71,13 +71,13 @@ class HightouchSource(HightouchObject):
         )
 
 
-@dataclass
+@dataclass(frozen=True)
 class HightouchDestination(HightouchObject):
     type: str | None = None  # OFFICIAL: type* (salesforce, hubspot, webhook, ...)
     # OFFICIAL: configuration* free-form; kept for `properties` only, never read for identity (issue 8 case 4).
 
 
-@dataclass
+@dataclass(frozen=True)
 class HightouchDbtModel:
     """`dbt` or `dbt_cloud` of a model (OFFICIAL §1.3); dbt Cloud has no database/schema."""
 
@@ -90,7 +90,7 @@ class HightouchDbtModel:
     schema: str | None  # OFFICIAL on `dbt` only: schema*
 
 
-@dataclass
+@dataclass(frozen=True)
 class HightouchModel(HightouchObject):
     source_id: str | None = None  # OFFICIAL: sourceId*
     query_type: str | None = None  # OFFICIAL: queryType* (see QUERY_TYPES)
@@ -106,7 +106,7 @@ class HightouchModel(HightouchObject):
     primary_key: str | None = None  # OFFICIAL: primaryKey* ("null if the query doesn't get directly synced")
 
 
-@dataclass
+@dataclass(frozen=True)
 class HightouchSync(HightouchObject):
     model_id: str | None = None  # OFFICIAL: modelId*
     destination_id: str | None = None  # OFFICIAL: destinationId*
@@ -142,7 +142,7 @@ class RowCounts:
 NO_COUNTS = RowCounts(None, None, None)
 
 
-@dataclass
+@dataclass(frozen=True)
 class HightouchSyncRun:
     id: str  # OFFICIAL: id*; unique only within its sync (UNCONFIRMED across syncs: keyed by (sync, run))
     sync_id: str  # attached by the client: a run has no syncId (OFFICIAL §1.3, PH does the same)
@@ -309,103 +309,6 @@ def parse_run(data: Any, sync_id: str, problems: ProblemLog) -> HightouchSyncRun
         error=error if isinstance(error, str) else None,
         raw=dict(data),
     )
-
-
-# --- what a sync's configuration says about lineage -----------------------------------------------
-
-# 3P (DH hightouch_sync): the keys naming the destination object, in the order DataHub checks them;
-# a value is a string or a dict's `from`/`name`. `eventName` for event syncs (configuration.type "event").
-OBJECT_KEYS = ("object", "tableName", "table", "destinationTable", "objectName")
-
-
-def _pick_name(value: Any) -> str | None:
-    if isinstance(value, str) and value.strip():
-        return value.strip()
-    if isinstance(value, Mapping):
-        for key in ("from", "name"):
-            if isinstance(value.get(key), str) and value[key].strip():
-                return value[key].strip()
-    return None
-
-
-def destination_object_name(configuration: Mapping[str, Any]) -> str | None:
-    """The object a sync writes to, or None when its configuration names none (never a slug)."""
-    if configuration.get("type") == "event" and _pick_name(configuration.get("eventName")):  # 3P (DH)
-        return _pick_name(configuration.get("eventName"))
-    for key in OBJECT_KEYS:
-        name = _pick_name(configuration.get(key))
-        if name:
-            return name
-    return _pick_name(configuration.get("eventName"))
-
-
-@dataclass
-class ColumnMappings:
-    """Column pairs a sync's configuration maps, and what it maps that is not a model column."""
-
-    pairs: list[tuple[str, str]]  # (model column, destination field)
-    non_column: int  # entries read but not a column: static/template values, wrong shapes
-    present: bool  # the configuration has any mapping structure at all
-
-
-def _mapping_pair(source: Any, target: Any) -> tuple[str, str] | None:
-    if isinstance(source, str) and isinstance(target, str) and source.strip() and target.strip():
-        return source.strip(), target.strip()
-    return None
-
-
-def column_mappings(sync: HightouchSync) -> ColumnMappings:
-    """Every documented and third-party shape of a sync's column mappings.
-
-    - OFFICIAL (SPEC26 GetSync example): `mappings[{from, to, type: "standard"}]` and `externalIdMapping`
-      `{from, to, type}`. An entry of another `type` (static, template: a value, not a column) is no column
-      edge. An entry WITHOUT `type` (the older shapes carry none) is a column when `from` is a string and,
-      where the sync lists `referencedColumns` (OFFICIAL: the model columns it uses), one of them.
-    - 3P (DH, older versions): `fieldMappings[{sourceField, destinationField}]`, `columnMappings{<destination
-      field>: <model column>}` (a dict) and `columns[{from, to}]`.
-    """
-    config = sync.configuration
-    referenced = sync.referenced_columns or None
-    pairs: set[tuple[str, str]] = set()
-    non_column = 0
-    present = False
-
-    def add(source: Any, target: Any, typed: Any) -> None:
-        nonlocal non_column
-        pair = _mapping_pair(source, target)
-        unlisted = pair is not None and typed is None and referenced is not None and pair[0] not in referenced
-        if typed not in (None, "standard") or pair is None or unlisted:
-            non_column += 1
-        else:
-            pairs.add(pair)
-
-    for key in ("mappings", "columns"):
-        entries = config.get(key)
-        if isinstance(entries, list):
-            present = present or bool(entries)
-            for entry in entries:
-                if isinstance(entry, Mapping):
-                    add(entry.get("from"), entry.get("to"), entry.get("type"))
-                else:
-                    non_column += 1
-    external = config.get("externalIdMapping")
-    if isinstance(external, Mapping) and external:
-        present = True
-        add(external.get("from"), external.get("to"), external.get("type"))
-    fields = config.get("fieldMappings")
-    if isinstance(fields, list):
-        present = present or bool(fields)
-        for entry in fields:
-            if isinstance(entry, Mapping):
-                add(entry.get("sourceField"), entry.get("destinationField"), None)
-            else:
-                non_column += 1
-    columns = config.get("columnMappings")
-    if isinstance(columns, Mapping):
-        present = present or bool(columns)
-        for target, source in columns.items():
-            add(source, target, None)
-    return ColumnMappings(sorted(pairs), non_column, present)
 
 
 SOURCE_TYPE = "hightouch"

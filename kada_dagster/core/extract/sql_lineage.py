@@ -12,7 +12,7 @@ absent. What cannot be determined is returned unresolved with its reason, never 
 
 from __future__ import annotations
 
-from collections.abc import Collection, Iterator, Mapping
+from collections.abc import Collection, Mapping
 
 import sqlglot
 from sqlglot import exp
@@ -21,7 +21,6 @@ from sqlglot.optimizer.qualify_tables import qualify_tables
 from sqlglot.optimizer.scope import Scope, build_scope
 
 from kada_dagster.core.extract.lineage_types import (
-    AGGREGATION,
     AMBIGUOUS,
     IDENTITY,
     NOT_IN_QUERY,
@@ -35,6 +34,7 @@ from kada_dagster.core.extract.lineage_types import (
     SourceColumn,
     Sources,
 )
+from kada_dagster.core.extract.sql_paths import path_word, row_clauses, select_position, walk_columns
 from kada_dagster.core.extract.sql_scopes import (
     FOLDING_DIALECTS,
     MAYBE,
@@ -47,15 +47,6 @@ from kada_dagster.core.extract.sql_scopes import (
     projections,
     star_parts,
 )
-
-# Dialects whose warehouse folds unquoted names (contract v2); the others keep names as written and
-# Window navigation copies a value from another row: a TRANSFORMATION, though sqlglot types it an aggregate.
-_NAVIGATION = (exp.Lag, exp.Lead, exp.FirstValue, exp.LastValue, exp.NthValue)
-_ANONYMOUS_AGGREGATES = frozenset({
-    "BOOLAND_AGG", "BOOLOR_AGG", "BOOLXOR_AGG", "BITAND_AGG", "BITOR_AGG", "BITXOR_AGG", "ARRAY_UNIQUE_AGG",
-    "OBJECT_AGG", "HLL", "HLL_ACCUMULATE", "APPROX_TOP_K", "MODE", "KURTOSIS", "SKEW", "BIT_AND", "BIT_OR",
-    "EVERY", "BOOL_AND", "BOOL_OR", "JSON_AGG", "JSONB_AGG", "PERCENTILE_CONT", "PERCENTILE_DISC",
-})
 
 
 class QueryError(Exception):
@@ -125,45 +116,6 @@ def _fold_unquoted(query: exp.Expr, dialect: str) -> None:
     for identifier in query.find_all(exp.Identifier):
         if not identifier.quoted:
             identifier.set("this", fold(identifier.this))
-
-
-def _walk(node: exp.Expr) -> Iterator[exp.Expr]:
-    """Columns and nested queries under `node`, without entering the nested queries."""
-    stack = [node]
-    while stack:
-        current = stack.pop()
-        if current is not node and isinstance(current, exp.Query):
-            yield current.unnest() if isinstance(current, exp.Subquery) else current
-            continue
-        if isinstance(current, exp.Column):
-            yield current
-            continue
-        stack.extend(current.iter_expressions())
-
-
-def _aggregates(node: exp.Expr) -> bool:
-    """An aggregate over rows (window navigation such as LAG copies one row's value instead)."""
-    if isinstance(node, exp.Anonymous):
-        return node.name.upper() in _ANONYMOUS_AGGREGATES
-    return isinstance(node, exp.AggFunc) and not isinstance(node, _NAVIGATION)
-
-
-def path_word(node: exp.Expr, root: exp.Expr) -> str | None:
-    """How a value at `node` reaches `root`: its word, or None when it only orders or partitions
-    (a window's PARTITION BY / ORDER BY, an aggregate's ORDER BY)."""
-    word = IDENTITY
-    child, parent = node, node.parent
-    while parent is not None and child is not root:
-        if isinstance(parent, exp.Ordered) or (isinstance(parent, exp.Window) and child.arg_key != "this"):
-            return None
-        if isinstance(parent, exp.Filter) and child.arg_key == "expression":
-            word = AGGREGATION  # `SUM(x) FILTER (WHERE c)` reads c as `SUM(CASE WHEN c THEN x END)` would
-        elif _aggregates(parent):
-            word = AGGREGATION
-        elif not isinstance(parent, (exp.Alias, exp.Paren, exp.Order, exp.Window, exp.Subquery)) and word == IDENTITY:
-            word = TRANSFORMATION
-        child, parent = parent, parent.parent
-    return word
 
 
 class Tracer(ScopeColumns):
@@ -268,7 +220,7 @@ class Tracer(ScopeColumns):
     def expr_sources(self, scope: Scope, root: exp.Expr, clause: str, position: int | None) -> Sources:
         """The sources of the columns and subqueries an expression of `scope` reads, each by its path's word."""
         result = Sources()
-        for node in _walk(root):
+        for node in walk_columns(root):
             word = path_word(node, root)
             if isinstance(node, exp.Query):
                 child = self.by_query.get(id(node))
@@ -374,9 +326,9 @@ class Tracer(ScopeColumns):
             return result
         if not isinstance(node, exp.Select):
             return result
-        for clause, expression in _row_clauses(node):
-            if clause in ("group", "order") and _position(expression) is not None:
-                at = _position(expression)
+        for clause, expression in row_clauses(node):
+            if clause in ("group", "order") and select_position(expression) is not None:
+                at = select_position(expression)
                 items = node.expressions
                 if at is not None and 0 < at <= len(items):
                     result.take(self.expr_sources(scope, items[at - 1], "select", at - 1), None)
@@ -397,34 +349,6 @@ class Tracer(ScopeColumns):
                 if inner is not None:
                     result.take(self.row_level(inner), None)
         return result
-
-def _row_clauses(select: exp.Select) -> Iterator[tuple[str, exp.Expr]]:
-    """(clause, expression) for every row-level clause of a SELECT."""
-    for clause, key in (("where", "where"), ("having", "having"), ("qualify", "qualify")):
-        node = select.args.get(key)
-        if node is not None:
-            yield clause, node.this
-    for join in select.args.get("joins") or []:
-        if join.args.get("on") is not None:
-            yield "where", join.args["on"]
-    group = select.args.get("group")
-    if group is not None:
-        for expression in group.expressions:
-            yield "group", expression
-    order = select.args.get("order")
-    if order is not None:
-        for ordered in order.expressions:
-            yield "order", ordered.this if isinstance(ordered, exp.Ordered) else ordered
-    distinct = select.args.get("distinct")
-    if isinstance(distinct, exp.Distinct) and distinct.args.get("on") is not None:
-        yield "order", distinct.args["on"]
-
-
-def _position(expression: exp.Expr) -> int | None:
-    """`GROUP BY 2` / `ORDER BY 2`: the 1-based SELECT item it names."""
-    if isinstance(expression, exp.Literal) and expression.is_int:
-        return int(expression.name)
-    return None
 
 
 def _matches(api: str, name: str, quoted: bool) -> bool:

@@ -14,6 +14,7 @@ from sqlglot.optimizer.scope import Scope
 
 _FLATTEN_COLUMNS = ("SEQ", "KEY", "PATH", "INDEX", "VALUE", "THIS")  # Snowflake FLATTEN's output columns
 YES, MAYBE, NO = "yes", "maybe", "no"
+# Dialects whose warehouse folds unquoted names (contract v2); the others keep names as written and
 # compare them case-insensitively.
 FOLDING_DIALECTS = frozenset({"snowflake", "postgres", "redshift"})
 # Where a SELECT-list alias may be used by a later item of the same list (a lateral alias).
