@@ -76,7 +76,7 @@ def launch_backfill(backfill: BackfillRange) -> str:
 
     from kada_dagster.definitions import defs
 
-    graph = defs.resolve_asset_graph()
+    graph = defs().resolve_asset_graph()
     keys = [key for key in graph.get_all_asset_keys() if graph.get(key).group_name == backfill.instance]
     if not keys:
         raise HwmFileError(f"no collector instance named '{backfill.instance}' in kada_dagster.definitions "

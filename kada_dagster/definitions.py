@@ -1,9 +1,6 @@
-"""The code location: one folder per source, merged here with the shared storage and landing resources.
-
-Default instances (`hightouch`, `hevo`) come from the KADA JSON and
-environment variables; named extra instances come from `kada_dagster/defs/<name>/defs.yaml`
-(`KadaCollectorComponent`).
-"""
+"""The code location, built when it loads (never at import): every instance's `defs.yaml` under
+`kada_dagster/defs/` (the default `hightouch` and `hevo` ones included), the shared storage and landing
+resources, and one schedule and one sensor per concern over all the instances."""
 
 from __future__ import annotations
 
@@ -16,15 +13,16 @@ from kada_dagster.core.assets import LANDING_KEY, STORAGE_KEY
 from kada_dagster.core.landing import landing_resource_from_env
 from kada_dagster.core.resources import IntermediateStorageResource
 from kada_dagster.core.sensors import with_kada_automation
-from kada_dagster.core.settings import auto_push_from_env
-from kada_dagster.hevo.definitions import hevo_definitions
-from kada_dagster.hightouch.definitions import hightouch_definitions
 
-auto_push = auto_push_from_env()  # decides the daily jobs' selection, so it is read when definitions load
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
-defs = with_kada_automation(dg.Definitions.merge(
-    hightouch_definitions(auto_push=auto_push),
-    hevo_definitions(auto_push=auto_push),
-    dg.load_defs(kada_dagster.defs, project_root=Path(__file__).resolve().parent.parent),
-    dg.Definitions(resources={STORAGE_KEY: IntermediateStorageResource(), LANDING_KEY: landing_resource_from_env()}),
-))  # one sensor per concern over every instance above
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    """Reads the environment (KADA_AUTO_PUSH, KADA_START_DATE, KADA_LANDING_URL, ...) when Dagster loads the
+    code location, so a test or a deployment sets it before loading, not before importing."""
+    return with_kada_automation(dg.Definitions.merge(
+        dg.load_defs(kada_dagster.defs, project_root=PROJECT_ROOT),
+        dg.Definitions(resources={STORAGE_KEY: IntermediateStorageResource(),
+                                  LANDING_KEY: landing_resource_from_env()}),
+    ))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import os
 import shutil
 import subprocess
 import sys
@@ -37,11 +38,10 @@ def test_yaml_instance_materialises_with_its_own_name_and_env_credential(
     (package / "__init__.py").write_text("")
     with simulator.serve() as url:
         (package / "emea" / "defs.yaml").write_text(textwrap.dedent(f"""\
-            type: kada_dagster.component.KadaCollectorComponent
+            type: kada_dagster.component.HightouchCollectorComponent
             attributes:
-              source: hightouch
               instance: hightouch_emea
-              credentials_env: {{api_token: HIGHTOUCH_EMEA_API_TOKEN}}
+              credentials: {{api_token: "{{{{ env.HIGHTOUCH_EMEA_API_TOKEN }}}}"}}
               settings: {{base_url: "{url}", backoff_base_seconds: 0.01}}
               mapping: {{"Snowflake Prod": {{host: k-snowflake, database: PROD}}}}
               start_date: "2026-11-01"
@@ -98,7 +98,7 @@ def _messages(exc: BaseException | None) -> str:
     return "\n".join(parts)
 
 
-def _scaffold(tmp_path: Path, *args: str) -> Path:
+def _scaffold(tmp_path: Path, component: str, *args: str) -> Path:
     """Runs `dg scaffold defs` in a copy of the project (its pyproject [tool.dg] and package)."""
     project = tmp_path / "project"
     project.mkdir()
@@ -106,8 +106,8 @@ def _scaffold(tmp_path: Path, *args: str) -> Path:
     shutil.copytree(REPO_ROOT / "kada_dagster", project / "kada_dagster",
                     ignore=shutil.ignore_patterns("__pycache__"))
     dg_cli = Path(sys.executable).with_name("dg")
-    result = subprocess.run([str(dg_cli), "scaffold", "defs", "kada_dagster.component.KadaCollectorComponent",
-                             *args], cwd=project, capture_output=True, text=True, timeout=120, check=False)
+    result = subprocess.run([str(dg_cli), "scaffold", "defs", f"kada_dagster.component.{component}", *args],
+                            cwd=project, capture_output=True, text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     return project / "kada_dagster" / "defs"
 
@@ -115,9 +115,9 @@ def _scaffold(tmp_path: Path, *args: str) -> Path:
 def test_dg_scaffold_defs_writes_an_instance_that_loads_and_runs(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    defs_dir = _scaffold(tmp_path, "hightouch_apac", "--source", "hightouch", "--start-date", "2026-11-01")
+    defs_dir = _scaffold(tmp_path, "HightouchCollectorComponent", "hightouch_apac", "--start-date", "2026-11-01")
     text = (defs_dir / "hightouch_apac" / "defs.yaml").read_text()
-    assert "type: kada_dagster.component.KadaCollectorComponent" in text
+    assert "type: kada_dagster.component.HightouchCollectorComponent" in text
     assert "{{ env.HIGHTOUCH_APAC_API_TOKEN }}" in text
     simulator = HightouchSimulator(HightouchSimConfig(seed=22, end=END, days=2, token="apac-token-value"))
     monkeypatch.setenv("HIGHTOUCH_APAC_API_TOKEN", "apac-token-value")
@@ -133,7 +133,7 @@ def test_dg_scaffold_defs_writes_an_instance_that_loads_and_runs(
 
 
 def test_dg_scaffold_defs_for_hevo_names_both_credentials(tmp_path: Path) -> None:
-    defs_dir = _scaffold(tmp_path, "hevo_eu", "--source", "hevo")
+    defs_dir = _scaffold(tmp_path, "HevoCollectorComponent", "hevo_eu")
     text = (defs_dir / "hevo_eu" / "defs.yaml").read_text()
     assert "{{ env.HEVO_EU_API_KEY }}" in text and "{{ env.HEVO_EU_API_SECRET }}" in text
     assert "instance: hevo_eu" in text
@@ -149,9 +149,8 @@ def test_env_template_credentials_become_env_vars_read_at_run_time(
     simulator = HightouchSimulator(HightouchSimConfig(seed=23, end=END, days=2, token="tpl-token-value"))
     with simulator.serve() as url:
         defs = _load_yaml_instance(tmp_path, textwrap.dedent(f"""\
-            type: kada_dagster.component.KadaCollectorComponent
+            type: kada_dagster.component.HightouchCollectorComponent
             attributes:
-              source: hightouch
               instance: hightouch_tpl
               credentials: {{api_token: "{template}"}}
               settings: {{base_url: "{url}", backoff_base_seconds: 0.01}}
@@ -169,23 +168,69 @@ def test_env_template_credentials_become_env_vars_read_at_run_time(
 def test_literal_credential_in_yaml_is_refused_naming_the_field(tmp_path: Path) -> None:
     with pytest.raises(Exception) as raised:
         _load_yaml_instance(tmp_path, textwrap.dedent("""\
-            type: kada_dagster.component.KadaCollectorComponent
+            type: kada_dagster.component.HightouchCollectorComponent
             attributes:
-              source: hightouch
               instance: hightouch_lit
               credentials: {api_token: "a-literal-token"}
             """), "literal_defs_pkg")
     assert "credentials.api_token: write the environment variable that holds it" in _messages(raised.value)
 
 
-def test_same_credential_in_credentials_env_and_credentials_is_refused(tmp_path: Path) -> None:
+def test_credentials_env_is_refused_with_the_line_to_write(tmp_path: Path) -> None:
+    with pytest.raises(Exception) as raised:
+        _load_yaml_instance(tmp_path, textwrap.dedent("""\
+            type: kada_dagster.component.HightouchCollectorComponent
+            attributes:
+              instance: hightouch_old
+              credentials_env: {api_token: HT_OLD}
+            """), "old_spelling_defs_pkg")
+    assert "credentials_env is not supported; write credentials: {api_token: '{{ env.HT_OLD }}'}" in \
+        _messages(raised.value)
+
+
+def test_the_earlier_untyped_component_is_refused_naming_the_typed_one(tmp_path: Path) -> None:
     with pytest.raises(Exception) as raised:
         _load_yaml_instance(tmp_path, textwrap.dedent("""\
             type: kada_dagster.component.KadaCollectorComponent
             attributes:
-              source: hightouch
-              instance: hightouch_both
-              credentials_env: {api_token: HT_BOTH}
-              credentials: {api_token: "{{ env.HT_BOTH }}"}
-            """), "both_defs_pkg")
-    assert "hightouch_both: ['api_token'] set in both credentials_env and credentials" in _messages(raised.value)
+              source: hevo
+              instance: hevo_old
+              settings: {region: eu}
+            """), "untyped_defs_pkg")
+    assert "write `type: kada_dagster.component.HevoCollectorComponent`, drop `source`" in _messages(raised.value)
+
+
+def _check_defs(tmp_path: Path, folder: str, yaml_text: str) -> str:
+    """`dg check defs` in a copy of the project with one more instance folder; its output."""
+    project = tmp_path / "project"
+    project.mkdir()
+    shutil.copy(REPO_ROOT / "pyproject.toml", project / "pyproject.toml")
+    shutil.copytree(REPO_ROOT / "kada_dagster", project / "kada_dagster",
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    (project / "kada_dagster" / "defs" / folder).mkdir()
+    (project / "kada_dagster" / "defs" / folder / "defs.yaml").write_text(yaml_text)
+    dg_cli = Path(sys.executable).with_name("dg")
+    env = {**os.environ, "DAGSTER_HOME": str(tmp_path), "NO_COLOR": "1"}
+    result = subprocess.run([str(dg_cli), "check", "defs"], cwd=project, capture_output=True, text=True,
+                            timeout=180, check=False, env=env)
+    assert result.returncode != 0, result.stdout + result.stderr
+    return result.stdout + result.stderr
+
+
+def test_dg_check_defs_names_each_misspelt_or_mistyped_setting_at_its_line(tmp_path: Path) -> None:
+    output = _check_defs(tmp_path, "hevo_typo", textwrap.dedent("""\
+        type: kada_dagster.component.HevoCollectorComponent
+        attributes:
+          instance: hevo_typo
+          credentials:
+            api_kye: "{{ env.HEVO_TYPO_API_KEY }}"
+          settings:
+            regoin: eu
+            flavour: classic
+            timeout: soon
+        """))
+    where = "kada_dagster/defs/hevo_typo/defs.yaml"
+    assert f"{where}:5 - " in output and "('api_kye' was unexpected)" in output
+    assert f"{where}:7 - " in output and "('regoin' was unexpected)" in output
+    assert f"{where}:8 - " in output and "'classic' is not valid" in output
+    assert f"{where}:9 - " in output and "'soon' is not valid" in output

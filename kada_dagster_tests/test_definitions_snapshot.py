@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import json
 import os
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -69,9 +71,22 @@ def test_definitions_match_the_snapshot(monkeypatch: pytest.MonkeyPatch, tmp_pat
     monkeypatch.setenv("HOME", str(tmp_path))
     from kada_dagster.definitions import defs
 
-    current = structure(defs)
+    current = structure(defs())
     if os.environ.get("KADA_UPDATE_SNAPSHOT"):
         SNAPSHOT.write_text(json.dumps(current, indent=2, sort_keys=True) + "\n", encoding="utf-8")
     expected = json.loads(SNAPSHOT.read_text(encoding="utf-8"))
     assert current == expected, "the code location's structure changed: review, then regenerate the snapshot"
     assert len(current["assets"]) == 12 and len(current["checks"]) == 16 and len(current["schedules"]) == 1
+
+
+def test_the_code_location_reads_the_environment_when_it_loads_not_when_imported(tmp_path: Path) -> None:
+    """Importing kada_dagster.definitions reads nothing; building it (`defs()`, what Dagster does on load)
+    reads the environment then, so a bad value is an error of loading, naming the variable."""
+    code = ("import kada_dagster.definitions as location\n"
+            "print('imported')\n"
+            "location.defs()\n")
+    env = {**os.environ, "KADA_AUTO_PUSH": "perhaps", "DAGSTER_HOME": str(tmp_path)}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, env=env,
+                          cwd=tmp_path, check=False)
+    assert done.stdout.strip() == "imported"
+    assert done.returncode != 0 and "KADA_AUTO_PUSH='perhaps' must be true or false" in done.stderr

@@ -238,7 +238,7 @@ def test_region_settings_and_the_kada_config_file(tmp_path: Path, monkeypatch: p
                                   "compress": False}))
     monkeypatch.setenv("KADA_HEVO_CONFIG", str(config))
     settings = HevoResource().settings()
-    assert (settings.base_url, settings.host, settings.extra["flavour"]) == ("https://au.hevodata.com", "au.hevodata.com", "standard")
+    assert (settings.base_url, settings.host, settings.flavour) == ("https://au.hevodata.com", "au.hevodata.com", "standard")
     assert (settings.mask, settings.compress, settings.timeout, settings.landing_url) == (False, False, 7.0, str(tmp_path / "out"))
     assert settings.mapping == {"pg": {"host": "h", "database": "d"}}
     client = HevoResource(flavour="edge").get_client()

@@ -233,7 +233,8 @@ def test_kada_auto_push_false_reaches_the_code_location(tmp_path: Path) -> None:
     """The real wiring (kada_dagster.definitions reads the env when it loads)."""
     script = (
         "import json, dagster as dg\n"
-        "from kada_dagster.definitions import defs\n"
+        "from kada_dagster.definitions import defs as load\n"
+        "defs = load()\n"
         "from kada_dagster.core.sensors import daily_runs, instances_in\n"
         "(request,) = [r for r in daily_runs(instances_in(defs), '2026-11-22') if r.tags['kada/instance'] == 'hightouch']\n"
         "print(json.dumps({'daily': sorted(k.to_user_string() for k in request.asset_selection),\n"

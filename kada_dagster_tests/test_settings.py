@@ -54,7 +54,7 @@ def test_named_instances_ignore_default_env_vars(tmp_path: Path) -> None:
         settings.credential("api_token")
     # every place a named instance's token can be set, in one sentence, and the next step
     assert "'api_token' in the hightouch_emea resource configuration" in str(caught.value)
-    assert "credentials_env: {api_token: <ENV VAR>} in kada_dagster/defs/hightouch_emea/defs.yaml" in str(caught.value)
+    assert "credentials: {api_token: '{{ env.<VAR> }}'} in kada_dagster/defs/hightouch_emea/defs.yaml" in str(caught.value)
     assert str(caught.value).endswith("then materialise the partition again.")
     assert settings.landing_path == "lz/hightouch_emea/landing"
 
@@ -101,3 +101,22 @@ def test_resource_config_never_holds_the_token(tmp_path: Path, monkeypatch: pyte
     resource = HightouchResource()
     assert "json-token-123" not in resource.model_dump_json()
     assert resource.settings().credential("api_token") == "json-token-123"
+
+
+def test_keys_the_collector_does_not_read_are_named_not_kept(tmp_path: Path) -> None:
+    """A KADA JSON shared between collectors may carry another's keys: listed by name in the UI, no value."""
+    path = write_json(tmp_path, {**KADA_JSON, "region": "eu", "client_secret": "not-ours-42"})
+    settings = resolve_settings(HIGHTOUCH_PROFILE, env={"KADA_HIGHTOUCH_CONFIG": str(path)})
+    assert settings.ignored_keys == ("client_secret", "region")
+    summary = json.dumps(settings.public_summary())
+    assert '"ignored_keys": ["client_secret", "region"]' in summary and "not-ours-42" not in summary
+
+
+def test_hevo_settings_are_typed_region_and_flavour_included(tmp_path: Path) -> None:
+    from kada_dagster.hevo.resources import HEVO_PROFILE, HevoSettings
+
+    settings = resolve_settings(HEVO_PROFILE, env={"HEVO_REGION": " EU ", "HEVO_API_FLAVOUR": "Edge"})
+    assert isinstance(settings, HevoSettings) and (settings.region, settings.flavour) == ("eu", "edge")
+    with pytest.raises(SettingsError, match=r"setting 'flavour' \(HEVO_API_FLAVOUR\) must be one of 'standard' or "
+                                            r"'edge', got 'classic'"):
+        resolve_settings(HEVO_PROFILE, env={"HEVO_API_FLAVOUR": "classic"})

@@ -50,10 +50,6 @@ class VendorResource(dg.ConfigurableResource):
         "429, slower against a bucket; also for a key shared with other tools) or 'token_bucket' (only where "
         "the vendor documents a bucket: 429s from a sliding window)."))
 
-    def credential_overrides(self) -> dict[str, Any]:
-        """Credential values given directly in Dagster config (e.g. EnvVar in YAML); resolved lazily."""
-        return {}
-
     def get_client(self, logger: Any | None = None, settings: CollectorSettings | None = None) -> VendorClient:
         """The vendor's typed client (its paging, records and retries), for one run."""
         raise NotImplementedError(f"{type(self).__name__} must return its vendor's client")
@@ -78,16 +74,10 @@ class VendorResource(dg.ConfigurableResource):
         )
 
     def settings(self) -> CollectorSettings:
-        overrides: dict[str, Any] = {
-            "base_url": self.base_url,
-            "host": self.host,
-            "mapping": self.mapping,
-            "mask": self.mask,
-            "compress": self.compress,
-            "timeout": self.timeout,
-            "landing_path": self.landing_path,
-            **self.credential_overrides(),
-        }
+        """The instance's typed settings: this resource's fields that are settings or credentials are the
+        Dagster-configuration layer (later wins over the KADA JSON and the environment)."""
+        names = self.profile.setting_names() | set(self.profile.credential_env)
+        overrides = {name: getattr(self, name) for name in type(self).model_fields if name in names}
         return resolve_settings(
             self.profile,
             self.instance or self.profile.source_type,

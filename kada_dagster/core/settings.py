@@ -17,7 +17,7 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError
 
 DEFAULT_START_DATE = "2025-01-01"
 DEFAULT_TIMEOUT = 20.0
@@ -48,36 +48,63 @@ class Secret:
     __str__ = __repr__
 
 
-@dataclass(frozen=True)
-class SourceProfile:
-    """What differs between sources in how settings are named and defaulted."""
-
-    source_type: str
-    credential_env: Mapping[str, str]  # KADA JSON field -> env var of the default instance
-    config_env: str  # env var naming the KADA config JSON
-    base_url_env: str
-    default_host: str
-    extra_env: Mapping[str, str] = field(default_factory=dict)  # other fields -> env var
+def _host_only(value: Any) -> Any:
+    """The KADA mapping's host-only form (`{"name": "host"}`) as `{"name": {"host": ...}}`."""
+    if isinstance(value, Mapping):
+        return {k: {"host": v} if isinstance(v, str) else v for k, v in value.items()}
+    return value
 
 
-@dataclass(frozen=True)
-class CollectorSettings:
-    """Everything one collector instance needs; safe to log (credentials are `Secret`)."""
+def _bool_words(value: Any) -> Any:
+    if isinstance(value, str) and value.strip().lower() not in _BOOL_WORDS:
+        raise ValueError("must be true or false")
+    return value
+
+
+def _iso_day(value: Any) -> Any:
+    """A date, a datetime or text starting with YYYY-MM-DD → that day as YYYY-MM-DD."""
+    if isinstance(value, datetime):
+        value = value.date()
+    if isinstance(value, str):
+        value = value.strip()[:10]
+    if isinstance(value, str):
+        try:
+            value = date.fromisoformat(value)
+        except ValueError:
+            raise ValueError("must be a date YYYY-MM-DD") from None
+    if not isinstance(value, date):
+        raise ValueError("must be a date YYYY-MM-DD")
+    return value.isoformat()
+
+
+_BOOL_WORDS = {"1", "true", "yes", "y", "on", "0", "false", "no", "n", "off"}
+MappingEntries = Annotated[dict[str, dict[str, str]], BeforeValidator(_host_only)]
+Flag = Annotated[bool, BeforeValidator(_bool_words)]
+Day = Annotated[str, BeforeValidator(_iso_day)]
+
+
+class CollectorSettings(BaseModel):
+    """Everything one collector instance needs, typed and validated once, whatever layer a value came
+    from; safe to log (credentials are `Secret`). A vendor with settings of its own subclasses it
+    (`HevoSettings`); there is no untyped remainder."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", arbitrary_types_allowed=True, str_strip_whitespace=True)
 
     instance: str
     source_type: str
-    credentials: Mapping[str, Secret]
-    credential_sources: Mapping[str, str]
+    credentials: Mapping[str, Secret] = Field(default_factory=dict, repr=False)
+    credential_sources: Mapping[str, str] = Field(default_factory=dict, repr=False)
     base_url: str | None = None
     host: str = ""
-    mapping: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
-    mask: bool = True
-    compress: bool = True
-    timeout: float = DEFAULT_TIMEOUT
+    mapping: MappingEntries = Field(default_factory=dict)
+    mask: Flag = True
+    compress: Flag = True
+    timeout: float = Field(default=DEFAULT_TIMEOUT, gt=0)
     landing_path: str = ""
     landing_url: str = DEFAULT_LANDING_URL
-    start_date: str = DEFAULT_START_DATE
-    extra: Mapping[str, Any] = field(default_factory=dict)
+    start_date: Day = DEFAULT_START_DATE
+    ignored_keys: tuple[str, ...] = ()
+    """Keys of the KADA config JSON this collector does not read (their names only, shown in the UI)."""
 
     def credential(self, name: str) -> str:
         """The credential's value, or a SettingsError naming every place it can be set, and the next step."""
@@ -95,21 +122,36 @@ class CollectorSettings:
 
     def public_summary(self) -> dict[str, Any]:
         """Settings as shown in the UI: no credential values, only whether each is set."""
+        shown = self.model_dump(exclude={"credentials", "credential_sources", "mapping", "ignored_keys"})
         return {
-            "instance": self.instance,
-            "source_type": self.source_type,
-            "base_url": self.base_url,
-            "host": self.host,
-            "mapping_entries": len(self.mapping),
-            "mask": self.mask,
-            "compress": self.compress,
-            "timeout": self.timeout,
+            **shown,
             "landing_url": redact_url(self.landing_url),
-            "landing_path": self.landing_path,
-            "start_date": self.start_date,
+            "mapping_entries": len(self.mapping),
             "credentials_set": {k: bool(v) for k, v in self.credentials.items()},
-            **{k: v for k, v in self.extra.items() if not _looks_secret_name(k)},
+            "ignored_keys": list(self.ignored_keys),
         }
+
+
+# Fields a settings model gets from the resolver itself, never from a layer.
+_RESOLVED_FIELDS = frozenset({"instance", "source_type", "credentials", "credential_sources", "landing_url",
+                              "ignored_keys"})
+
+
+@dataclass(frozen=True)
+class SourceProfile:
+    """How a vendor's settings are named and defaulted, and the typed model they resolve into."""
+
+    source_type: str
+    credential_env: Mapping[str, str]  # KADA JSON field -> env var of the default instance
+    config_env: str  # env var naming the KADA config JSON
+    base_url_env: str
+    default_host: str
+    setting_env: Mapping[str, str] = field(default_factory=dict)  # the vendor's own settings -> env var
+    settings_type: type[CollectorSettings] = CollectorSettings
+
+    def setting_names(self) -> frozenset[str]:
+        """The settings a layer may give (credentials apart)."""
+        return frozenset(self.settings_type.model_fields) - _RESOLVED_FIELDS
 
 
 def redact_url(url: str) -> str:
@@ -123,73 +165,46 @@ def redact_url(url: str) -> str:
     return f"{scheme}://{rest}"
 
 
-def _looks_secret_name(name: str) -> bool:
-    from kada_dagster.core.extract.redaction import is_secret_key
-
-    return is_secret_key(name)
-
-
-def _host_only(value: Any) -> Any:
-    """The KADA mapping's host-only form (`{"name": "host"}`) as `{"name": {"host": ...}}`."""
-    if isinstance(value, Mapping):
-        return {k: {"host": v} if isinstance(v, str) else v for k, v in value.items()}
-    return value
-
-
-MappingEntries = Annotated[dict[str, dict[str, str]], BeforeValidator(_host_only)]
-_BOOL_WORDS = {"1", "true", "yes", "y", "on", "0", "false", "no", "n", "off"}
-
-
-class _Values(BaseModel):
-    """The contract's settings with their types: the one validation, whatever layer a value came from."""
-
-    model_config = ConfigDict(extra="ignore", str_strip_whitespace=True)
-
-    base_url: str | None = None
-    host: str | None = None
-    mapping: MappingEntries = Field(default_factory=dict)
-    mask: bool = True
-    compress: bool = True
-    timeout: float = Field(default=DEFAULT_TIMEOUT, gt=0)
-    landing_path: str | None = None
-    start_date: date = date.fromisoformat(DEFAULT_START_DATE)
-
-    @field_validator("mask", "compress", mode="before")
-    @classmethod
-    def _bool_words(cls, value: Any) -> Any:
-        if isinstance(value, str) and value.strip().lower() not in _BOOL_WORDS:
-            raise ValueError("must be true or false")
-        return value
-
-    @field_validator("start_date", mode="before")
-    @classmethod
-    def _day(cls, value: Any) -> Any:
-        return str(value)[:10] if isinstance(value, (str, datetime)) else value
-
-
 _EXPECTED = {"mask": "true or false", "compress": "true or false", "timeout": "a positive number of seconds",
              "mapping": "an object of {name: {host, database}}", "start_date": "a date YYYY-MM-DD"}
 
 
-def _validate(values: Mapping[str, Any], origin: Mapping[str, str]) -> _Values:
+def _expected(key: str, error: Mapping[str, Any]) -> str:
+    if key in _EXPECTED:
+        return _EXPECTED[key]
+    if error.get("type") == "literal_error":
+        return f"one of {error.get('ctx', {}).get('expected', '')}"
+    return "valid"
+
+
+def _validate(settings_type: type[CollectorSettings], values: Mapping[str, Any],
+              origin: Mapping[str, str]) -> CollectorSettings:
     """Typed settings; a bad value is one sentence naming the setting, where it came from and what it takes."""
     try:
-        return _Values.model_validate(values)
+        return settings_type.model_validate(values)
     except ValidationError as exc:
         error = exc.errors()[0]
         key = str(error["loc"][0]) if error["loc"] else "?"
         where = origin.get(key, f"'{key}'")
-        raise SettingsError(f"setting '{key}' ({where}) must be {_EXPECTED.get(key, 'valid')}, got "
+        raise SettingsError(f"setting '{key}' ({where}) must be {_expected(key, error)}, got "
                             f"{values.get(key)!r}") from None
 
 
 def _as_bool(value: Any, setting: str) -> bool:
     """One boolean from the environment (KADA_AUTO_PUSH), with the settings' own words."""
-    return _validate({"mask": value}, {"mask": setting}).mask if str(value).strip() else True
+    if not str(value).strip():
+        return True
+    try:
+        return TypeAdapter(Flag).validate_python(value)
+    except ValidationError:
+        raise SettingsError(f"{setting}={value!r} must be true or false") from None
 
 
 def _as_date(value: Any, setting: str) -> str:
-    return _validate({"start_date": value}, {"start_date": setting}).start_date.isoformat()
+    try:
+        return TypeAdapter(Day).validate_python(value)
+    except ValidationError:
+        raise SettingsError(f"setting '{setting}' must be a date YYYY-MM-DD, got {value!r}") from None
 
 
 def load_kada_config(path: str | os.PathLike[str], setting: str) -> dict[str, Any]:
@@ -221,7 +236,7 @@ def _layers(profile: SourceProfile, instance: str, config_file: str | None, over
             if value not in (None, ""):
                 values[key], origin[key] = value, f"'{key}' in {json_setting}={json_path}"
     if is_default:
-        env_fields = {**profile.credential_env, "base_url": profile.base_url_env, **profile.extra_env,
+        env_fields = {**profile.credential_env, "base_url": profile.base_url_env, **profile.setting_env,
                       "start_date": "KADA_START_DATE"}
         for key, var in env_fields.items():
             if env.get(var):
@@ -241,7 +256,7 @@ def _credential_hint(profile: SourceProfile, instance: str, key: str, json_path:
                    + (f" ({json_path})" if json_path else "")]
     else:
         places += [f"'{key}' in the {instance} resource configuration (an EnvVar)",
-                   f"credentials_env: {{{key}: <ENV VAR>}} in kada_dagster/defs/{instance}/defs.yaml"]
+                   f"credentials: {{{key}: '{{{{ env.<VAR> }}}}'}} in kada_dagster/defs/{instance}/defs.yaml"]
         if json_path:
             places.append(f"'{key}' in {json_path}")
     return ", or ".join(places)
@@ -267,24 +282,22 @@ def resolve_settings(
         credential_sources[key] = origin[key] if raw else _credential_hint(profile, instance, key, json_path)
     landing_url = env.get("KADA_LANDING_URL") or values.pop("landing_url", None)
     output_path = values.pop("output_path", None)
-    typed = _validate(values, origin)
-    known = set(_Values.model_fields)
-    return CollectorSettings(
-        instance=instance,
-        source_type=profile.source_type,
-        credentials=credentials,
-        credential_sources=credential_sources,
-        base_url=typed.base_url.rstrip("/") if typed.base_url else None,
-        host=typed.host or profile.default_host,
-        mapping=typed.mapping,
-        mask=typed.mask,
-        compress=typed.compress,
-        timeout=typed.timeout,
-        landing_path=(typed.landing_path or f"lz/{instance}/landing").strip("/"),
-        landing_url=str(landing_url or output_path or DEFAULT_LANDING_URL),
-        start_date=typed.start_date.isoformat(),
-        extra={k: v for k, v in values.items() if k not in known},
-    )
+    known = profile.setting_names()
+    given = {k: v for k, v in values.items() if k in known}
+    settings = _validate(profile.settings_type, {
+        **given,
+        "instance": instance,
+        "source_type": profile.source_type,
+        "credentials": credentials,
+        "credential_sources": credential_sources,
+        "landing_url": str(landing_url or output_path or DEFAULT_LANDING_URL),
+        "ignored_keys": tuple(sorted(k for k in values if k not in known)),
+    }, origin)
+    return settings.model_copy(update={
+        "base_url": settings.base_url.rstrip("/") if settings.base_url else None,
+        "host": settings.host or profile.default_host,
+        "landing_path": (settings.landing_path or f"lz/{instance}/landing").strip("/"),
+    })
 
 
 def start_date_for(profile: SourceProfile, instance: str | None = None, configured: str | None = None) -> str:

@@ -1,3 +1,2 @@
-"""Named extra collector instances: one sub-folder per instance with a `defs.yaml` (see
-`kada_dagster.component.KadaCollectorComponent`). Empty by default: the default `hightouch` and
-`hevo` instances come from the KADA JSON and environment variables."""
+"""Every collector instance is a folder here with a `defs.yaml` (see `kada_dagster.component`): the default
+`hightouch` and `hevo` instances as shipped, and any named extra instance a user adds."""

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any, Literal, TypeVar, get_args
 from urllib.parse import quote
 
 from kada_dagster.core.api_errors import ApiError, NotFoundError
@@ -45,11 +45,13 @@ from kada_dagster.hevo.records import (
     parse_workflow,
 )
 
-STANDARD = "standard"
-EDGE = "edge"
+Flavour = Literal["standard", "edge"]
+STANDARD: Flavour = "standard"
+EDGE: Flavour = "edge"
 API_PATHS = {STANDARD: "/api/public/v2.0", EDGE: "/api/v1"}
-PRODUCT_NAMES = {STANDARD: "Hevo Standard", EDGE: "Hevo Edge"}
-REGIONS = ("us", "us2", "eu", "in", "asia", "au")
+PRODUCT_NAMES: dict[str, str] = {STANDARD: "Hevo Standard", EDGE: "Hevo Edge"}
+Region = Literal["us", "us2", "eu", "in", "asia", "au"]  # hevo-api §1.1 region hosts (OFFICIAL pattern)
+REGIONS: tuple[str, ...] = get_args(Region)
 PAGE_SIZE = 100  # the documented maximum of `limit` (Standard); Edge documents none
 RATE_LIMIT_REQUESTS = 100  # per user ...
 RATE_LIMIT_PERIOD = 60.0  # ... in any 60 s window (documented)
@@ -124,14 +126,14 @@ class NextCursorPaginator(_HevoPaginator):
 
 
 class HevoClient:
-    """The Hevo calls the K extract needs, for one flavour: owns its paging (`paging.py`) and returns
+    """The Hevo calls the K extract needs, for one flavour: owns its paging and returns
     typed records (`records.py`) parsed from the payload.
 
     `test_connection` reads the first page of pipelines and keeps it, so the pipeline listing that
     follows starts at the second page: no request is sent twice in a run.
     """
 
-    def __init__(self, settings: CollectorSettings, http: HttpClient, flavour: str, page_size: int = PAGE_SIZE) -> None:
+    def __init__(self, settings: CollectorSettings, http: HttpClient, flavour: Flavour, page_size: int = PAGE_SIZE) -> None:
         self.settings = settings
         self.http = http
         self.flavour = flavour

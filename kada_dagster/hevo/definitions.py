@@ -1,4 +1,5 @@
-"""Hevo's collector and its definitions: assets, checks and resource for the default (or a named) instance."""
+"""Hevo's collector, its definitions (assets, checks, API resource) and its component (one instance per
+`defs.yaml`)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,10 @@ from typing import Any
 import dagster as dg
 
 from kada_dagster.core import collector as core
+from kada_dagster.core.component import (
+    CollectorComponent,
+    CollectorScaffolder,
+)
 from kada_dagster.core.definitions import collector_definitions
 from kada_dagster.core.timeutil import parse_ts
 from kada_dagster.hevo.client import HevoClient
@@ -49,3 +54,12 @@ def hevo_definitions(instance: str = "hevo", resource: HevoResource | None = Non
     """One Hevo instance's assets, checks and API resource (see core.definitions.collector_definitions)."""
     return collector_definitions(HevoCollector(), HEVO_PROFILE, resource or HevoResource(instance=instance),
                                  instance, start_date, auto_push)
+
+
+@dg.scaffold_with(CollectorScaffolder)
+class HevoCollectorComponent(CollectorComponent):
+    """One Hevo account (Standard or Edge) as a collector instance."""
+
+    resource_type = HevoResource
+    collector = HevoCollector()
+

@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import dataclasses
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlsplit
 
-from pydantic import Field
+from pydantic import BeforeValidator, Field
 
 from kada_dagster.core.resources import VendorResource
 from kada_dagster.core.settings import CollectorSettings, SettingsError, SourceProfile
@@ -18,9 +17,26 @@ from kada_dagster.hevo.client import (
     RATE_LIMIT_REQUESTS,
     REGIONS,
     STANDARD,
+    Flavour,
     HevoClient,
+    Region,
     setting_hint,
 )
+
+
+def _lowered(value: Any) -> Any:
+    """Region and flavour are matched without regard to case or surrounding spaces; empty is unset."""
+    if isinstance(value, str):
+        return value.strip().lower() or None
+    return value
+
+
+class HevoSettings(CollectorSettings):
+    """A Hevo instance's settings: the common ones plus its region and product (contract section 1)."""
+
+    region: Annotated[Region | None, BeforeValidator(_lowered)] = None
+    flavour: Annotated[Flavour, BeforeValidator(_lowered)] = STANDARD
+
 
 HEVO_PROFILE = SourceProfile(
     source_type="hevo",
@@ -28,7 +44,8 @@ HEVO_PROFILE = SourceProfile(
     config_env="KADA_HEVO_CONFIG",
     base_url_env="HEVO_API_BASE_URL",
     default_host="<region>.hevodata.com",  # a template: HevoResource.settings() fills in the region
-    extra_env={"region": "HEVO_REGION", "flavour": "HEVO_API_FLAVOUR"},
+    setting_env={"region": "HEVO_REGION", "flavour": "HEVO_API_FLAVOUR"},
+    settings_type=HevoSettings,
 )
 
 
@@ -42,34 +59,20 @@ def _host_root(url: str) -> str:
     return root
 
 
-def resolve_hevo_settings(settings: CollectorSettings, region: str | None = None,
-                          flavour: str | None = None) -> CollectorSettings:
-    """Validates region and flavour, and derives the API host root and the K host from them.
-
-    `region` and `flavour` given here (resource configuration) win over the KADA JSON and environment.
-    """
-    extra = dict(settings.extra)
-    flavour_value = str(flavour or extra.get("flavour") or STANDARD).strip().lower()
-    if flavour_value not in API_PATHS:
-        raise SettingsError(f"hevo instance '{settings.instance}': flavour {flavour_value!r} is not one of "
-                            f"{sorted(API_PATHS)}; set {setting_hint(settings, 'flavour', 'HEVO_API_FLAVOUR')}")
-    region_value = str(region or extra.get("region") or "").strip().lower() or None
-    if region_value is not None and region_value not in REGIONS:
-        raise SettingsError(f"hevo instance '{settings.instance}': region {region_value!r} is not one of "
-                            f"{', '.join(REGIONS)}; set {setting_hint(settings, 'region', 'HEVO_REGION')}")
+def with_api_location(settings: HevoSettings) -> HevoSettings:
+    """The API host root and the K host, derived from the region unless a base URL or host is given."""
     if settings.base_url:
         root = _host_root(settings.base_url)
-    elif region_value:
-        root = f"https://{region_value}.hevodata.com"
+    elif settings.region:
+        root = f"https://{settings.region}.hevodata.com"
     else:
         raise SettingsError(f"hevo instance '{settings.instance}': no region and no base URL; set "
                             f"{setting_hint(settings, 'region', 'HEVO_REGION')} to one of {', '.join(REGIONS)}, "
                             f"or {setting_hint(settings, 'base_url', 'HEVO_API_BASE_URL')}")
     host = settings.host
     if not host or host == HEVO_PROFILE.default_host:
-        host = f"{region_value}.hevodata.com" if region_value else (urlsplit(root).hostname or root)
-    extra.update(region=region_value, flavour=flavour_value)
-    return dataclasses.replace(settings, base_url=root, host=host, extra=extra)
+        host = f"{settings.region}.hevodata.com" if settings.region else (urlsplit(root).hostname or root)
+    return settings.model_copy(update={"base_url": root, "host": host})
 
 
 class HevoResource(VendorResource):
@@ -85,29 +88,30 @@ class HevoResource(VendorResource):
     api_key: str | None = Field(default=None, description="Use EnvVar('...') for named instances; never a literal.")
     api_secret: str | None = Field(default=None, description="Use EnvVar('...'); never a literal.")
     region: str | None = Field(default=None, description=f"Hevo region: one of {', '.join(REGIONS)}.")
-    flavour: str | None = Field(default=None, description="'standard' (/api/public/v2.0, the default) or 'edge' (/api/v1).")
+    flavour: str | None = Field(default=None, description="'standard' (/api/public/v2.0, the default) or 'edge' "
+                                                          "(/api/v1).")
     page_size: int = Field(default=PAGE_SIZE, ge=1, le=PAGE_SIZE,
                            description="`limit` per list page (Hevo allows at most 100; fewer only for tests).")
     rate_limit_requests: int = RATE_LIMIT_REQUESTS
     rate_limit_period_seconds: float = RATE_LIMIT_PERIOD
 
-    def credential_overrides(self) -> dict[str, Any]:
-        return {"api_key": self.api_key, "api_secret": self.api_secret}
-
-    def settings(self) -> CollectorSettings:
-        return resolve_hevo_settings(super().settings(), self.region, self.flavour)
+    def settings(self) -> HevoSettings:
+        settings = super().settings()
+        if not isinstance(settings, HevoSettings):
+            raise TypeError(f"{HEVO_PROFILE.settings_type.__name__} expected, got {type(settings).__name__}")
+        return with_api_location(settings)
 
     def get_client(self, logger: Any | None = None, settings: CollectorSettings | None = None) -> HevoClient:
         """The client; `settings` already resolved by the caller are used as they are (resolved once a run)."""
-        settings = settings or self.settings()
+        settings = settings if isinstance(settings, HevoSettings) else self.settings()
         key, secret = settings.credential("api_key").strip(), settings.credential("api_secret").strip()
-        flavour = str(settings.extra["flavour"])
+        flavour = settings.flavour
         sources = settings.credential_sources
         hint = f"{sources['api_key']} and {sources['api_secret']}"
         if settings.instance == HEVO_PROFILE.source_type and "HEVO_API_KEY" not in hint:
             hint += " (HEVO_API_KEY and HEVO_API_SECRET)"
-        region = settings.extra.get("region")
-        hint += f"; keys are per region and product (region {region or 'from the base URL'}, flavour {flavour})"
+        hint += (f"; keys are per region and product (region {settings.region or 'from the base URL'}, "
+                 f"flavour {flavour})")
         http = self.build_http(
             settings,
             f"{settings.base_url}{API_PATHS[flavour]}",

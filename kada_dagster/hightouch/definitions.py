@@ -1,4 +1,5 @@
-"""Hightouch's collector and its definitions: assets, checks and resource for the default (or a named) instance."""
+"""Hightouch's collector, its definitions (assets, checks, API resource) and its component (one instance per
+`defs.yaml`)."""
 
 from __future__ import annotations
 
@@ -15,6 +16,10 @@ from kada_dagster.core.collector import (
     FetchContext,
     NormaliseContext,
     RawPartition,
+)
+from kada_dagster.core.component import (
+    CollectorComponent,
+    CollectorScaffolder,
 )
 from kada_dagster.core.definitions import collector_definitions
 from kada_dagster.core.timeutil import parse_ts
@@ -50,3 +55,12 @@ def hightouch_definitions(instance: str = "hightouch", resource: HightouchResour
     """One Hightouch instance's assets, checks and API resource (see core.definitions.collector_definitions)."""
     return collector_definitions(HightouchCollector(), HIGHTOUCH_PROFILE, resource or HightouchResource(instance=instance),
                                  instance, start_date, auto_push)
+
+
+@dg.scaffold_with(CollectorScaffolder)
+class HightouchCollectorComponent(CollectorComponent):
+    """One Hightouch workspace as a collector instance."""
+
+    resource_type = HightouchResource
+    collector = HightouchCollector()
+

@@ -37,9 +37,6 @@ class HightouchResource(VendorResource):
     rate_limit_requests: int = RATE_LIMIT_REQUESTS
     rate_limit_period_seconds: float = RATE_LIMIT_PERIOD
 
-    def credential_overrides(self) -> dict[str, Any]:
-        return {"api_token": self.api_token}
-
     def get_client(self, logger: Any | None = None, settings: CollectorSettings | None = None) -> HightouchClient:
         """The client; `settings` already resolved by the caller are used as they are (resolved once a run)."""
         settings = settings or self.settings()
