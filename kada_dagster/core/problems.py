@@ -1,6 +1,6 @@
 """Counted, logged problems: how bad input becomes a warning and a number instead of a crash.
 
-One vocabulary, in the UI, the logs and the README:
+One vocabulary, in the UI, the logs and docs/USAGE.md:
 - **skipped**: an object or record left out of the extract (a 404, an entry without an id, ...);
 - **tolerated**: an oddity read with a fallback; the row is there (a timestamp in another format, ...);
 - **missing**: a value or an edge the API data (or a model's SQL) does not give: written empty or
