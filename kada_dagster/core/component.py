@@ -161,5 +161,13 @@ class CollectorComponent(dg.Component, dg.Resolvable, dg.Model):
         resource = self.resource_type(instance=self.instance, config_file=self.config_file, mapping=self.mapping,
                                       **self.settings, **credentials)
         auto_push = auto_push_from_env() if self.auto_push is None else self.auto_push
-        return collector_definitions(self.collector, resource.profile, resource, self.instance, self.start_date,
-                                     auto_push)
+        return collector_definitions(self.collector, resource, self.instance, self.start_date, auto_push)
+
+    @classmethod
+    def instance_definitions(cls, instance: str | None = None, resource: VendorResource | None = None,
+                             start_date: str | None = None, auto_push: bool = True) -> dg.Definitions:
+        """One instance's definitions from Python (tests, a hand-written location); the YAML path is
+        `build_defs`. Without `instance`, the vendor's default instance."""
+        instance = instance or cls.resource_type.profile.source_type
+        return collector_definitions(cls.collector, resource or cls.resource_type(instance=instance), instance,
+                                     start_date, auto_push)

@@ -11,12 +11,12 @@ import dagster as dg
 from kada_dagster.core.assets import CollectorAssets
 from kada_dagster.core.collector import Collector
 from kada_dagster.core.resources import VendorResource
-from kada_dagster.core.settings import SourceProfile, start_date_for
+from kada_dagster.core.settings import start_date_for
 
 
-def collector_definitions(collector: Collector, profile: SourceProfile, resource: VendorResource,
-                          instance: str, start_date: str | None = None, auto_push: bool = True) -> dg.Definitions:
-    """Assets, checks, daily job and schedule of `instance`, with its resource under the instance's name."""
+def collector_definitions(collector: Collector, resource: VendorResource, instance: str,
+                          start_date: str | None = None, auto_push: bool = True) -> dg.Definitions:
+    """Assets and checks of `instance`, with its API resource bound to them under the instance's name."""
     assets = CollectorAssets(collector, instance=instance, resource=resource,
-                             start_date=start_date_for(profile, instance, start_date), auto_push=auto_push)
+                             start_date=start_date_for(resource.profile, instance, start_date), auto_push=auto_push)
     return assets.definitions()

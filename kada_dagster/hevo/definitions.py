@@ -9,22 +9,18 @@ from typing import Any
 
 import dagster as dg
 
-from kada_dagster.core import collector as core
-from kada_dagster.core.component import (
-    CollectorComponent,
-    CollectorScaffolder,
-)
-from kada_dagster.core.definitions import collector_definitions
+from kada_dagster.core.collector import Collector
+from kada_dagster.core.component import CollectorComponent, CollectorScaffolder
 from kada_dagster.core.timeutil import parse_ts
 from kada_dagster.hevo.client import HevoClient
 from kada_dagster.hevo.fetch import fetch
 from kada_dagster.hevo.normalise import normalise
 from kada_dagster.hevo.openlineage import HevoOpenLineage
 from kada_dagster.hevo.records import SOURCE_TYPE
-from kada_dagster.hevo.resources import HEVO_PROFILE, HevoResource
+from kada_dagster.hevo.resources import HevoResource
 
 
-class HevoCollector(core.Collector[HevoClient]):
+class HevoCollector(Collector[HevoClient]):
     """Hevo Standard or Edge: what it reads for a range (fetch.py) and how that becomes K rows (normalise.py)."""
 
     source_type = SOURCE_TYPE
@@ -32,6 +28,8 @@ class HevoCollector(core.Collector[HevoClient]):
     openlineage = HevoOpenLineage()
     metadata_collections = ("pipelines", "pipeline_objects", "schema_mappings", "destinations", "models", "workflows")
     event_collections = ("jobs", "last_runs")
+    fetch = staticmethod(fetch)
+    normalise = staticmethod(normalise)
 
     def created_at(self, collection: str, record: Mapping[str, Any]) -> datetime | None:
         if not isinstance(record, Mapping):
@@ -41,20 +39,6 @@ class HevoCollector(core.Collector[HevoClient]):
                 return parse_ts(record.get(key))
         return None
 
-    def fetch(self, client: HevoClient, ctx: core.FetchContext, events: core.EventRouter) -> dict[str, list[Any]]:
-        return fetch(client, ctx, events)
-
-    def normalise(self, raw: core.RawPartition, ctx: core.NormaliseContext) -> core.ExtractResult:
-        return normalise(raw, ctx)
-
-
-
-def hevo_definitions(instance: str = "hevo", resource: HevoResource | None = None,
-                     start_date: str | None = None, auto_push: bool = True) -> dg.Definitions:
-    """One Hevo instance's assets, checks and API resource (see core.definitions.collector_definitions)."""
-    return collector_definitions(HevoCollector(), HEVO_PROFILE, resource or HevoResource(instance=instance),
-                                 instance, start_date, auto_push)
-
 
 @dg.scaffold_with(CollectorScaffolder)
 class HevoCollectorComponent(CollectorComponent):
@@ -63,3 +47,5 @@ class HevoCollectorComponent(CollectorComponent):
     resource_type = HevoResource
     collector = HevoCollector()
 
+
+hevo_definitions = HevoCollectorComponent.instance_definitions

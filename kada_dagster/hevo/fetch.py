@@ -14,8 +14,8 @@ from collections.abc import Callable, Iterable, Mapping
 from datetime import datetime
 from typing import Any, TypeVar
 
-from kada_dagster.core import collector as core
 from kada_dagster.core.api_errors import ClientError, NotFoundError
+from kada_dagster.core.collector import EventRouter, FetchContext
 from kada_dagster.core.extract.redaction import redact
 from kada_dagster.core.problems import ProblemLog
 from kada_dagster.hevo.client import HevoClient
@@ -46,7 +46,7 @@ def _stored(record: Any, **keys: Any) -> dict[str, Any]:
 class _Fetch(ABC):
     """What both flavours fetch the same way: pipeline lists, details only where needed, objects."""
 
-    def __init__(self, client: Any, ctx: core.FetchContext, events: core.EventRouter) -> None:
+    def __init__(self, client: Any, ctx: FetchContext, events: EventRouter) -> None:
         self.client = client
         self.ctx = ctx
         self.problems: ProblemLog = ctx.problems
@@ -253,7 +253,7 @@ class _EdgeFetch(_Fetch):
         return routed
 
 
-def fetch(client: HevoClient, ctx: core.FetchContext, events: core.EventRouter) -> dict[str, list[Any]]:
+def fetch(client: HevoClient, ctx: FetchContext, events: EventRouter) -> dict[str, list[Any]]:
     """The raw records of one range: Edge and Standard differ in what they can ask for."""
     fetcher = _EdgeFetch if client.is_edge else _StandardFetch
     return fetcher(client, ctx, events).run()

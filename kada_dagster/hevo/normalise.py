@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
-from kada_dagster.core import collector as core
+from kada_dagster.core.collector import ExtractResult, NormaliseContext, RawPartition
 from kada_dagster.core.extract.column_lineage import ModelSql
 from kada_dagster.core.extract.masking import dialect_for, mask_sql
 from kada_dagster.core.extract.redaction import redact
@@ -56,7 +56,7 @@ from kada_dagster.hevo.run_events import add_job_events, add_last_run_events
 
 
 # --- normalise -----------------------------------------------------------------------------
-def normalise(raw: core.RawPartition, ctx: core.NormaliseContext) -> core.ExtractResult:
+def normalise(raw: RawPartition, ctx: NormaliseContext) -> ExtractResult:
     problems = ctx.problems
     pipelines = {p.id: p for p in (parse_pipeline(r, problems) for r in raw.stream("pipelines")) if p}
     destinations = {d.id: d for d in (parse_destination(r, problems) for r in raw.stream("destinations")) if d}
@@ -150,7 +150,7 @@ class SourceTable:
 class _HevoTables(ExtractTables):
     """Builds one partition's four tables from parsed records."""
 
-    def __init__(self, ctx: core.NormaliseContext, pipelines: dict[str, HevoPipeline],
+    def __init__(self, ctx: NormaliseContext, pipelines: dict[str, HevoPipeline],
                  destinations: dict[str, HevoDestination], objects: list[HevoPipelineObject], joined: Joined,
                  models: dict[str, HevoModel], workflows: dict[str, HevoWorkflow]) -> None:
         super().__init__(ctx, SOURCE_TYPE)

@@ -7,7 +7,7 @@ so a field whose status is not known to be loaded is counted and gets no edge.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -92,15 +92,22 @@ def _entries(value: Any, where: str, problems: ProblemLog) -> list[Mapping[str, 
     return out
 
 
+def _named_entries(value: Any, where: str, problems: ProblemLog,
+                   source_key: str) -> Iterator[tuple[str, Mapping[str, Any]]]:
+    """(source field name, entry) of each field entry that names its source field; the others counted."""
+    for entry in _entries(value, where, problems):
+        source = text(entry, source_key)
+        if source is None:
+            problems.record("hevo.fields.no_source", f"{where}: a field without a source name; skipped")
+            continue
+        yield source, entry
+
+
 def _standard_fields(value: Any, where: str, problems: ProblemLog) -> list[HevoFieldMapping]:
     """`field_mappings[{source_field, destination_field, ignored}]` (3P §3c): an ignored field, or one
     without a destination field, is not loaded."""
     out: list[HevoFieldMapping] = []
-    for entry in _entries(value, where, problems):
-        source = text(entry, "source_field")
-        if source is None:
-            problems.record("hevo.fields.no_source", f"{where}: a field without a source name; skipped")
-            continue
+    for source, entry in _named_entries(value, where, problems, "source_field"):
         flag = entry.get("ignored")
         ignored = flag is True or (isinstance(flag, str) and flag.strip().lower() == "true")
         destination = text(entry, "destination_field")
@@ -112,11 +119,7 @@ def edge_fields(value: Any, where: str, problems: ProblemLog) -> list[HevoFieldM
     """`fields[{source_name, destination_name, status}]` (OFFICIAL §4): loaded only with an allow-listed
     status, or with no status at all (the field list is the object's loaded schema); others counted."""
     out: list[HevoFieldMapping] = []
-    for entry in _entries(value, where, problems):
-        source = text(entry, "source_name")
-        if source is None:
-            problems.record("hevo.fields.no_source", f"{where}: a field without a source name; skipped")
-            continue
+    for source, entry in _named_entries(value, where, problems, "source_name"):
         status = status_of(entry, where, problems)
         destination = text(entry, "destination_name")
         loaded = destination is not None and (status is None or status in LOADED_FIELD_STATUSES)

@@ -9,26 +9,15 @@ from typing import Any
 
 import dagster as dg
 
-from kada_dagster.core.collector import (
-    Collector,
-    EventRouter,
-    ExtractResult,
-    FetchContext,
-    NormaliseContext,
-    RawPartition,
-)
-from kada_dagster.core.component import (
-    CollectorComponent,
-    CollectorScaffolder,
-)
-from kada_dagster.core.definitions import collector_definitions
+from kada_dagster.core.collector import Collector
+from kada_dagster.core.component import CollectorComponent, CollectorScaffolder
 from kada_dagster.core.timeutil import parse_ts
 from kada_dagster.hightouch.client import HightouchClient
 from kada_dagster.hightouch.fetch import fetch
 from kada_dagster.hightouch.normalise import normalise
 from kada_dagster.hightouch.openlineage import HightouchOpenLineage
 from kada_dagster.hightouch.records import SOURCE_TYPE
-from kada_dagster.hightouch.resources import HIGHTOUCH_PROFILE, HightouchResource
+from kada_dagster.hightouch.resources import HightouchResource
 
 
 class HightouchCollector(Collector[HightouchClient]):
@@ -39,22 +28,11 @@ class HightouchCollector(Collector[HightouchClient]):
     openlineage = HightouchOpenLineage()
     metadata_collections = ("sources", "models", "destinations", "syncs")
     event_collections = ("sync_runs",)
+    fetch = staticmethod(fetch)
+    normalise = staticmethod(normalise)
 
     def created_at(self, collection: str, record: Mapping[str, Any]) -> datetime | None:
         return parse_ts(record.get("createdAt")) if isinstance(record, Mapping) else None  # OFFICIAL: createdAt*
-
-    def fetch(self, client: HightouchClient, ctx: FetchContext, events: EventRouter) -> dict[str, list[Any]]:
-        return fetch(client, ctx, events)
-
-    def normalise(self, raw: RawPartition, ctx: NormaliseContext) -> ExtractResult:
-        return normalise(raw, ctx)
-
-
-def hightouch_definitions(instance: str = "hightouch", resource: HightouchResource | None = None,
-                          start_date: str | None = None, auto_push: bool = True) -> dg.Definitions:
-    """One Hightouch instance's assets, checks and API resource (see core.definitions.collector_definitions)."""
-    return collector_definitions(HightouchCollector(), HIGHTOUCH_PROFILE, resource or HightouchResource(instance=instance),
-                                 instance, start_date, auto_push)
 
 
 @dg.scaffold_with(CollectorScaffolder)
@@ -64,3 +42,5 @@ class HightouchCollectorComponent(CollectorComponent):
     resource_type = HightouchResource
     collector = HightouchCollector()
 
+
+hightouch_definitions = HightouchCollectorComponent.instance_definitions
