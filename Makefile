@@ -12,11 +12,12 @@ BIN := $(VENV)/bin
 INSTALL_HASH := $(shell cat pyproject.toml constraints.txt 2>/dev/null | sha256sum | cut -c1-16)
 STAMP := $(VENV)/.installed-$(INSTALL_HASH)
 
-.PHONY: help install services test lint demo dev bench lock clean
+.PHONY: help install services test lint floor demo dev bench lock clean
 
 help:
 	@echo "make install   create .venv and install the project + test deps (pinned by constraints.txt)"
-	@echo "make test      install, install the test servers (postgres, azurite), ruff, mypy, pytest"
+	@echo "make test      install, install the test servers (postgres, azurite), ruff, mypy, floor, pytest"
+	@echo "make floor     fail on any construct Python 3.10 (requires-python) lacks (vermin)"
 	@echo "make demo      run the end-to-end demo (python -m kada_sim.demo)"
 	@echo "make dev       dagster dev with DAGSTER_HOME=./dagster_home"
 	@echo "make bench     run the benchmarks (python -m benchmarks)"
@@ -34,11 +35,18 @@ $(STAMP): pyproject.toml constraints.txt
 services:
 	bash scripts/test_services.sh install
 
-lint: install
+# The Python floor: requires-python is >=3.10 (KADA's collector servers run 3.10+), so no module may use a
+# construct 3.10 lacks (datetime.UTC, typing.Self, StrEnum, tomllib, except*, ...). mypy checks as 3.10 too.
+FLOOR_PATHS := kada_dagster kada_sim benchmarks kada_dagster_tests
+
+floor: install
+	$(BIN)/vermin -t=3.10- --no-tips --violations $(FLOOR_PATHS)
+
+lint: install floor
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 
-test: install services
+test: install services floor
 	$(BIN)/ruff check .
 	$(BIN)/mypy
 	$(BIN)/pytest -q

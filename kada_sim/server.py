@@ -41,7 +41,7 @@ from collections import Counter, deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import MISSING, dataclass, field, fields
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from email.message import Message
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -65,7 +65,7 @@ SECRET_MARKER = "SIMSECRET"
 """Every fake credential the simulators serve contains this marker, so tests can grep landed files."""
 
 DAY_MS = 86_400_000
-EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 # --------------------------------------------------------------------------------------------------
@@ -109,7 +109,7 @@ def fake_secret(*parts: object) -> str:
 def to_ms(dt: datetime) -> int:
     """Epoch milliseconds of an aware datetime (naive is taken as UTC)."""
     if dt.tzinfo is None:
-        dt = dt.replace(tzinfo=UTC)
+        dt = dt.replace(tzinfo=timezone.utc)
     return (dt - EPOCH) // timedelta(milliseconds=1)
 
 
@@ -151,7 +151,7 @@ def as_ms(value: datetime | str | int | None) -> int | None:
 
 def default_end() -> datetime:
     """'Now' floored to the minute: the default end of simulated history (pass ``end`` for determinism)."""
-    now = datetime.now(UTC)
+    now = datetime.now(timezone.utc)
     return now.replace(second=0, microsecond=0)
 
 
