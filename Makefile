@@ -7,15 +7,16 @@ SHELL := /bin/bash
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-# The install stamp is keyed on the inputs of the install, so editing pyproject.toml or
-# constraints.txt (or deleting .venv) triggers a reinstall and nothing else does.
-INSTALL_HASH := $(shell cat pyproject.toml constraints.txt 2>/dev/null | sha256sum | cut -c1-16)
+# The install stamp is keyed on the inputs of the install, so editing pyproject.toml, kada_sim/pyproject.toml
+# or constraints.txt (or deleting .venv) triggers a reinstall and nothing else does.
+INSTALL_INPUTS := pyproject.toml kada_sim/pyproject.toml constraints.txt
+INSTALL_HASH := $(shell cat $(INSTALL_INPUTS) 2>/dev/null | sha256sum | cut -c1-16)
 STAMP := $(VENV)/.installed-$(INSTALL_HASH)
 
 .PHONY: help install services test lint floor demo dev bench lock clean
 
 help:
-	@echo "make install   create .venv and install the project + test deps (pinned by constraints.txt)"
+	@echo "make install   create .venv and install the project + test deps (pinned by constraints.txt) + kada_sim (dev only)"
 	@echo "make test      install, install the test servers (postgres, azurite), ruff, mypy, floor, pytest"
 	@echo "make floor     fail on any construct Python 3.10 (requires-python) lacks (vermin)"
 	@echo "make demo      run the end-to-end demo (python -m kada_sim.demo)"
@@ -25,10 +26,12 @@ help:
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml constraints.txt
+# kada_sim (the simulated APIs) is a dev-only distribution of its own (kada_sim/pyproject.toml), installed
+# editable beside the project and never in its wheel.
+$(STAMP): $(INSTALL_INPUTS)
 	@test -x $(BIN)/python || { echo "creating $(VENV)"; $(PYTHON) -m venv $(VENV); }
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --upgrade pip
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[test]' -e ./kada_sim
 	@rm -f $(VENV)/.installed-*
 	@touch $@
 
@@ -64,12 +67,12 @@ dev: install
 bench: install
 	$(BIN)/python -m benchmarks
 
-# The project itself is installed editable, so --exclude-editable drops it; the grep is a belt
+# The project and kada_sim are installed editable, so --exclude-editable drops them; the grep is a belt
 # for a non-editable install.
 lock:
 	@test -x $(BIN)/pip || { echo "no $(VENV): run 'make install' first" >&2; exit 1; }
 	$(BIN)/pip freeze --exclude-editable --disable-pip-version-check \
-		| grep -viE '^kada[-_]dagster( |=|@|$$)' > constraints.txt.tmp
+		| grep -viE '^kada[-_](dagster|sim)( |=|@|$$)' > constraints.txt.tmp
 	mv constraints.txt.tmp constraints.txt
 	@echo "constraints.txt: $$(wc -l < constraints.txt) pins"
 
