@@ -15,7 +15,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -23,29 +23,14 @@ import pytest
 from kada_dagster_tests.fault_helpers import (
     DAY,
     Collector,
-    failure_text,
-    hightouch_collector,
     landed_csvs,
     landing_files,
-    serving,
     temp_leftovers,
 )
 from kada_dagster_tests.landing_helpers import expected_names
 
 LANDING = Path("landing") / "lz" / "hightouch" / "landing"
-
-
-@pytest.fixture(scope="module")
-def collector() -> Iterator[Collector]:
-    yield from serving(hightouch_collector)
-
-
-@pytest.fixture(scope="module")
-def clean(collector: Collector, tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
-    tmp = tmp_path_factory.mktemp("clean")
-    result, _ = collector.run(tmp)
-    assert result.success, failure_text(result)
-    return landed_csvs(tmp)
+COLLECTORS_SERVED = ["hightouch"]  # conftest's `served` (and `collector`, `clean`)
 
 
 def _command(collector: Collector, tmp: Path) -> tuple[list[str], dict[str, str]]:

@@ -1,6 +1,6 @@
 """The API fault matrix, end to end, for Hightouch, Hevo Standard and Hevo Edge (issue 11, deliverables 1-2).
 
-Each fault is injected by the simulator on a list endpoint (kada_sim/server.py FAULT_KINDS), then one
+Each fault is injected by the simulator on a list endpoint (kada_sim.server FAULT_KINDS), then one
 partition is materialised (raw, tables, checks, landing) and the landing directory and the run's event log
 are inspected. Every fault has one of three outcomes:
 - retried and succeeded: the landed CSVs are byte for byte those of a clean run, and the event log has a
@@ -14,7 +14,6 @@ docs/RELIABILITY.md lists each case with its test.
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -61,28 +60,8 @@ PERSISTENT = {
 }
 
 
-@pytest.fixture(scope="module", params=list(COLLECTORS))
-def served(request: pytest.FixtureRequest) -> Iterator[Collector]:
-    yield from serving(COLLECTORS[request.param])
-
-
-@pytest.fixture(scope="module")
-def clean(served: Collector, tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
-    """What a clean run of the partition lands (gunzipped CSVs by name)."""
-    tmp = tmp_path_factory.mktemp(f"clean-{served.name}")
-    result, _ = served.run(tmp)
-    assert result.success, failure_text(result)
-    landed = landed_csvs(tmp)
-    assert len(landed) == 4 and all(landed.values())
-    return landed
-
-
-@pytest.fixture
-def collector(served: Collector) -> Iterator[Collector]:
-    served.sim.clear_faults()
-    served.sim.reset_stats()
-    yield served
-    served.sim.clear_faults()
+COLLECTORS_SERVED = list(COLLECTORS)
+"""conftest's `served` (and `collector`, `clean`): every collector, each against its simulator."""
 
 
 @pytest.mark.parametrize("kind", list(RECOVERABLE))

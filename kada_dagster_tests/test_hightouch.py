@@ -10,7 +10,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
@@ -35,12 +34,8 @@ STAMP = "20261123000000"
 KINDS = ("metadata", "linkages", "events", "databaselog")
 
 
-@pytest.fixture(scope="module")
-def sim() -> Iterator[HightouchSimulator]:
-    simulator = HightouchSimulator(HightouchSimConfig(seed=5, end=END, days=6, n_syncs=24, n_models=18))
-    simulator.start()
-    yield simulator
-    simulator.stop()
+SIM_OPTIONS = {"seed": 5, "end": END, "days": 6, "n_syncs": 24, "n_models": 18}
+"""conftest's module-scoped `sim`: the simulated Hightouch workspace of these tests."""
 
 
 @pytest.fixture(scope="module")

@@ -7,7 +7,6 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
@@ -31,18 +30,11 @@ from kada_dagster_tests.landing_helpers import (
     run_landing,
     yesterday,
 )
-from kada_sim.hightouch import HightouchSimConfig, HightouchSimulator
 
 REPO = Path(__file__).resolve().parent.parent
 LANDING_DIR = "lz/hightouch/landing"
-
-
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("KADA_LANDING_URL", "KADA_AUTO_PUSH", "KADA_HIGHTOUCH_CONFIG", "HIGHTOUCH_API_TOKEN",
-                 "HIGHTOUCH_API_BASE_URL", "AZURE_STORAGE_ACCOUNT_URL", "AZURE_STORAGE_SAS_TOKEN",
-                 "AZURE_STORAGE_KEY"):
-        monkeypatch.delenv(name, raising=False)
+SIM_OPTIONS = {"seed": 5}  # conftest's `sim`
+pytestmark = pytest.mark.usefixtures("clean_landing_env")
 
 
 # --------------------------------------------------------------------------------------------
@@ -176,23 +168,16 @@ def test_unexpected_error_during_landing_still_rolls_back(tmp_path: Path) -> Non
 # --------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def sim() -> Iterator[tuple[str, str]]:
-    simulator = HightouchSimulator(HightouchSimConfig(seed=5))
-    with simulator.serve() as url:
-        yield url, simulator.config.token
-
-
 def _landed(root: Path) -> dict[str, bytes]:
     base = root / LANDING_DIR
     return {p.name: p.read_bytes() for p in base.iterdir()} if base.exists() else {}
 
 
 def test_manual_push_daily_job_stops_before_landing_then_landing_alone_pushes(
-    sim: tuple[str, str], tmp_path: Path,
+    sim_endpoint: tuple[str, str], tmp_path: Path,
 ) -> None:
     day, landing_root = yesterday(), tmp_path / "landing"
-    defs = hightouch_defs(*sim, tmp_path / "intermediate", auto_push=False, landing_url=str(landing_root))
+    defs = hightouch_defs(*sim_endpoint, tmp_path / "intermediate", auto_push=False, landing_url=str(landing_root))
     job = defs.resolve_job_def("hightouch_daily")
     assert LANDING_ASSET not in job.asset_layer.selected_asset_keys
     assert defs.resolve_schedule_def("hightouch_daily_schedule").job_name == "hightouch_daily"
@@ -216,8 +201,8 @@ def test_manual_push_daily_job_stops_before_landing_then_landing_alone_pushes(
     assert status is not None and status.dagster_event.partition == day  # type: ignore[union-attr]
 
 
-def test_manual_push_of_a_partition_never_extracted_fails_clearly(sim: tuple[str, str], tmp_path: Path) -> None:
-    defs = hightouch_defs(*sim, tmp_path / "intermediate", auto_push=False, landing_url=str(tmp_path / "landing"))
+def test_manual_push_of_a_partition_never_extracted_fails_clearly(sim_endpoint: tuple[str, str], tmp_path: Path) -> None:
+    defs = hightouch_defs(*sim_endpoint, tmp_path / "intermediate", auto_push=False, landing_url=str(tmp_path / "landing"))
     result = run_landing(defs, "2026-01-05")
     assert not result.success
     assert "materialise hightouch/metadata for that partition first" in failure_text(result)

@@ -19,7 +19,7 @@ from typing import Any
 
 import pytest
 
-from kada_dagster_tests.sim_helpers import END, cli_process, http_get, json_200, sim_starter
+from kada_dagster_tests.sim_helpers import END, cli_process, http_get, json_200
 from kada_sim.hightouch import SYNC_RUN_STATUSES, SYNC_STATUSES, HightouchSimConfig, HightouchSimulator
 from kada_sim.server import SECRET_MARKER
 
@@ -80,11 +80,6 @@ def fetch_all(base: str, path: str, limit: int = 100, **params: str) -> list[dic
             or ("hasMore" not in body and len(body["data"]) < limit)
         ):
             return out
-
-
-@pytest.fixture
-def make_sim() -> Iterator[Any]:
-    yield from sim_starter(lambda **options: HightouchSimulator(HightouchSimConfig(**options)))
 
 
 @pytest.fixture(scope="module")
