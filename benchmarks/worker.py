@@ -286,6 +286,7 @@ TASKS["per_day_pages"] = _per_day_pages
 def main(argv: list[str]) -> int:
     task, params_path, result_path = argv
     params = json.loads(Path(params_path).read_text())
+    fn: Callable[[dict[str, Any]], dict[str, Any]]
     if task.startswith("hevo"):
         from benchmarks import hevo_worker
 

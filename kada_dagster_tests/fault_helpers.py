@@ -7,7 +7,7 @@ import gzip
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import dagster as dg
 
@@ -118,7 +118,7 @@ def log_messages(instance: dg.DagsterInstance, run_id: str) -> list[str]:
 def warnings(instance: dg.DagsterInstance, run_id: str) -> list[str]:
     import logging
 
-    return [e.user_message or "" for e in instance.all_logs(run_id) if e.level >= logging.WARNING]
+    return [e.user_message or "" for e in instance.all_logs(run_id) if cast(int, e.level) >= logging.WARNING]
 
 
 def problem_counts(result: Any, asset: str) -> dict[str, int]:

@@ -8,6 +8,7 @@ import subprocess
 import sys
 import textwrap
 from pathlib import Path
+from typing import Any
 
 import dagster as dg
 import pytest
@@ -17,6 +18,11 @@ from kada_dagster.core.resources import IntermediateStorageResource, LandingReso
 from kada_dagster_tests.ht_helpers import END
 from kada_dagster_tests.service_helpers import REPO_ROOT
 from kada_sim.hightouch import HightouchSimConfig, HightouchSimulator
+
+
+def _resource(defs: dg.Definitions, name: str) -> Any:
+    assert defs.resources is not None
+    return defs.resources[name]
 
 
 def test_yaml_instance_materialises_with_its_own_name_and_env_credential(
@@ -49,7 +55,7 @@ def test_yaml_instance_materialises_with_its_own_name_and_env_credential(
         )
         keys = {k.to_user_string() for k in defs.resolve_asset_graph().get_all_asset_keys()}
         assert "hightouch_emea/landing" in keys and "hightouch/raw" not in keys
-        resource_config = str(defs.resources["hightouch_emea"])
+        resource_config = str(_resource(defs, "hightouch_emea"))
         assert "emea-token-value" not in resource_config
         result = defs.resolve_implicit_global_asset_job_def().execute_in_process(
             partition_key="2026-11-22", instance=dg.DagsterInstance.ephemeral())
@@ -115,7 +121,7 @@ def test_dg_scaffold_defs_writes_an_instance_that_loads_and_runs(
     with simulator.serve() as url:
         text += f'  settings: {{base_url: "{url}", backoff_base_seconds: 0.01}}\n'
         defs = _load_yaml_instance(tmp_path, text, "scaffolded_defs_pkg")
-        assert "apac-token-value" not in str(defs.resources["hightouch_apac"])
+        assert "apac-token-value" not in str(_resource(defs, "hightouch_apac"))
         result = defs.resolve_implicit_global_asset_job_def().execute_in_process(
             partition_key="2026-11-22", instance=dg.DagsterInstance.ephemeral())
     assert result.success
@@ -148,12 +154,12 @@ def test_env_template_credentials_become_env_vars_read_at_run_time(
               settings: {{base_url: "{url}", backoff_base_seconds: 0.01}}
               start_date: "2026-11-01"
             """), "template_defs_pkg")
-        resource = defs.resources["hightouch_tpl"]
+        resource = _resource(defs, "hightouch_tpl")
         assert isinstance(resource.api_token, dg.EnvVar) and resource.api_token.env_var_name == "HT_TPL_TOKEN"
         monkeypatch.setenv("HT_TPL_TOKEN", "tpl-token-value")
         result = defs.resolve_implicit_global_asset_job_def().execute_in_process(
             partition_key="2026-11-22", instance=dg.DagsterInstance.ephemeral())
-        assert "tpl-token-value" not in str(defs.resources["hightouch_tpl"])
+        assert "tpl-token-value" not in str(_resource(defs, "hightouch_tpl"))
     assert result.success
 
 

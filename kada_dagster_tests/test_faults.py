@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import base64
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -32,6 +32,7 @@ from kada_dagster_tests.fault_helpers import (
     warnings,
 )
 from kada_dagster_tests.sim_helpers import http_get, json_200
+from kada_sim.hevo import HevoSimulator
 
 RECOVERABLE = {
     # fault kind: (how many requests in a row get it, what the retry warning says)
@@ -124,10 +125,11 @@ def test_hightouch_pages_repeating_the_same_ids_with_has_more_fail_clearly(tmp_p
 
 def _cursor_after(collector: Collector, path: str, param: str, cursor: str | None) -> str:
     """The cursor the simulator gives for the page after `cursor` (read directly over HTTP)."""
-    key, secret = collector.sim.config.api_key, collector.sim.config.api_secret  # type: ignore[attr-defined]
+    sim = cast(HevoSimulator, collector.sim)  # a Hevo collector's
+    key, secret = sim.config.api_key, sim.config.api_secret
     auth = base64.b64encode(f"{key}:{secret}".encode()).decode()
     query = f"limit=2&{param}={cursor}" if cursor else "limit=2"
-    url = f"{collector.sim.root_url}{collector.sim.api_path}/{path}?{query}"  # type: ignore[attr-defined]
+    url = f"{sim.root_url}{sim.api_path}/{path}?{query}"
     body = json_200(http_get(url, {"Authorization": f"Basic {auth}"}))
     return str(body["pagination"]["starting_after"] if param == "starting_after" else body["next_cursor"])
 
@@ -191,9 +193,10 @@ def test_hevo_a_referenced_pipelines_objects_answering_404_are_skipped_warned_an
 
 
 def _first_pipeline_id(collector: Collector) -> str:
-    key, secret = collector.sim.config.api_key, collector.sim.config.api_secret  # type: ignore[attr-defined]
+    sim = cast(HevoSimulator, collector.sim)  # a Hevo collector's
+    key, secret = sim.config.api_key, sim.config.api_secret
     auth = base64.b64encode(f"{key}:{secret}".encode()).decode()
-    url = f"{collector.sim.root_url}{collector.sim.api_path}/pipelines?limit=1"  # type: ignore[attr-defined]
+    url = f"{sim.root_url}{sim.api_path}/pipelines?limit=1"
     body = json_200(http_get(url, {"Authorization": f"Basic {auth}"}))
     return str(body["data"][0]["id"])
 

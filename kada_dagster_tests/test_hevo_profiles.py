@@ -17,7 +17,7 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import dagster as dg
 import pytest
@@ -56,7 +56,7 @@ def counts_in_ui(result: dg.ExecuteInProcessResult) -> Counter[str]:
     for event in result.get_asset_materialization_events():
         md = event.materialization.metadata.get("problems")
         if md is not None:
-            out.update(md.value["counts"])
+            out.update(cast(dict[str, Any], md.value)["counts"])
     return out
 
 
@@ -92,7 +92,7 @@ def _part(value: str | None) -> str | None:
 
 
 def landed_edges(links: list[dict[str, str]], kind: str) -> set[tuple[Any, ...]]:
-    out = set()
+    out: set[tuple[Any, ...]] = set()
     for e in links:
         if e["linkage_type"] != ("column" if kind == "model_column" else kind):
             continue
@@ -110,7 +110,7 @@ def landed_edges(links: list[dict[str, str]], kind: str) -> set[tuple[Any, ...]]
 
 
 def expected_edges(sim: HevoSimulator, kind: str) -> set[tuple[Any, ...]]:
-    out = set()
+    out: set[tuple[Any, ...]] = set()
     for t in sim.truth_lineage():
         if t["created"] >= END_MS or t.get("unresolvable"):
             continue  # left out of the partition with its pipeline or model; or not in the served data

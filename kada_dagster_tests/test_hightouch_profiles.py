@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -45,7 +45,7 @@ EDGE_COLUMNS = (
 )  # fmt: skip
 # Small, but with two same-named destinations, more syncs than the page cap, one run a day (so a run in
 # progress at the window's end follows a run that finished the day before) and a dbt Cloud model.
-WORKSPACE = dict(seed=3, end=END, days=3, n_sources=5, n_models=14, n_destinations=9, n_syncs=30,
+WORKSPACE: dict[str, Any] = dict(seed=3, end=END, days=3, n_sources=5, n_models=14, n_destinations=9, n_syncs=30,
                  runs_per_sync_per_day=1)
 
 
@@ -89,7 +89,7 @@ def land(profile: str, tmp: Path, **resource: Any) -> Landed:
         tolerated = materialization.metadata.get("problems")
         if tolerated:
             layer = "raw" if materialization.asset_key.to_user_string() == "hightouch/raw" else "tables"
-            counted[layer] = tolerated.value["counts"]
+            counted[layer] = cast(dict[str, Any], tolerated.value)["counts"]
     for counts in counted.values():
         for category, count in counts.items():
             problems[category] = problems.get(category, 0) + count
@@ -339,7 +339,7 @@ def test_case9_neither_lastrunat_nor_status_skips_a_sync() -> None:
     from kada_dagster.hightouch.source import runs_may_have_started
 
     problems = ProblemLog()
-    cases = [
+    cases: list[tuple[dict[str, Any], bool]] = [
         ({"lastRunAt": "2026-11-20T10:00:00.000Z", "status": "success"}, True),  # may be the last *finished*
         ({"lastRunAt": "2026-11-20T10:00:00.000Z", "status": "warning"}, True),
         ({"createdAt": "2026-11-23T00:00:00.000Z", "lastRunAt": None, "status": "pending"}, False),

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import dagster as dg
 import pytest
@@ -48,20 +48,23 @@ def test_landing_url_selects_the_backend(tmp_path: Path, monkeypatch: pytest.Mon
     assert isinstance(local, LocalLanding) and local.root == tmp_path / "land"
     s3 = landing_from_url("s3://kada-bucket/some/prefix/")
     assert isinstance(s3, S3Landing) and (s3.bucket, s3.prefix) == ("kada-bucket", "some/prefix")
-    assert landing_from_url("s3://kada-bucket").prefix == ""
+    bare = landing_from_url("s3://kada-bucket")
+    assert isinstance(bare, S3Landing) and bare.prefix == ""
 
     monkeypatch.setenv("AZURE_STORAGE_ACCOUNT_URL", "https://kadaacct.blob.core.windows.net")
     monkeypatch.setenv("AZURE_STORAGE_SAS_TOKEN", "https://kadaacct.blob.core.windows.net/c?sv=2024-01-01&sig=abc")
     azure = landing_from_url("azure://landing/pre")
     assert isinstance(azure, AzureBlobLanding) and (azure.container, azure.prefix) == ("landing", "pre")
-    assert azure.resource.credential.token == "sv=2024-01-01&sig=abc"  # a SAS URL is accepted as the token
+    assert cast(Any, azure.resource.credential).token == "sv=2024-01-01&sig=abc"  # a SAS URL is accepted as the token
     assert azure.describe() == "https://kadaacct.blob.core.windows.net/landing/pre"
     monkeypatch.setenv("AZURE_STORAGE_SAS_TOKEN", "?sv=2024-01-01&sig=abc")
-    assert landing_from_url("azure://landing").resource.credential.token == "sv=2024-01-01&sig=abc"
+    question = landing_from_url("azure://landing")
+    assert isinstance(question, AzureBlobLanding)
+    assert cast(Any, question.resource.credential).token == "sv=2024-01-01&sig=abc"
     monkeypatch.delenv("AZURE_STORAGE_SAS_TOKEN")  # a SAS URL as the account URL: no other credential
     monkeypatch.setenv("AZURE_STORAGE_ACCOUNT_URL", "https://kadaacct.blob.core.windows.net/?sv=2024&sig=abc")
     sas_url = landing_from_url("azure://landing/pre")
-    assert sas_url.resource.credential.credential_type == "anonymous"
+    assert isinstance(sas_url, AzureBlobLanding) and sas_url.resource.credential.credential_type == "anonymous"
     assert sas_url.describe() == "https://kadaacct.blob.core.windows.net/landing/pre"
 
 
@@ -198,7 +201,7 @@ def test_manual_push_daily_job_stops_before_landing_then_landing_alone_pushes(
     files = _landed(landing_root)
     check_file_set(files, files.__getitem__, day)
     status = instance.get_latest_materialization_event(LANDING_ASSET)
-    assert status is not None and status.dagster_event.partition == day  # type: ignore[union-attr]
+    assert status is not None and status.dagster_event is not None and status.dagster_event.partition == day
 
 
 def test_manual_push_of_a_partition_never_extracted_fails_clearly(sim_endpoint: tuple[str, str], tmp_path: Path) -> None:

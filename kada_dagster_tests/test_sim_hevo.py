@@ -294,10 +294,17 @@ def test_standard_objects_event_types_and_mappings(standard_served: tuple[HevoSi
         f
         for p in sim.pipelines()
         for e in sim.event_types_for(p["id"])
-        for f in sim.mapping_for(p["id"], e["name"])["field_mappings"]
+        for f in _mapping(sim, p["id"], e["name"])["field_mappings"]
         if f["ignored"]
     ]
     assert ignored
+
+
+def _mapping(sim: HevoSimulator, pipeline_id: int, event_type: str) -> dict[str, Any]:
+    """An event type's schema mapping, which the simulator always has."""
+    mapping = sim.mapping_for(pipeline_id, event_type)
+    assert mapping is not None, (pipeline_id, event_type)
+    return mapping
 
 
 def test_standard_destinations_models_workflows(standard_served: tuple[HevoSimulator, str]) -> None:
@@ -310,7 +317,7 @@ def test_standard_destinations_models_workflows(standard_served: tuple[HevoSimul
         m["destination_table"]
         for p in sim.pipelines()
         for e in sim.event_types_for(p["id"])
-        if (m := sim.mapping_for(p["id"], e["name"]))["destination_table"]
+        if (m := _mapping(sim, p["id"], e["name"]))["destination_table"]
     }
     for m in models:
         assert {

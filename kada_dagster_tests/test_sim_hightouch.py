@@ -10,6 +10,7 @@ import socket
 import time
 import tracemalloc
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections import Counter
 from collections.abc import Iterator
@@ -193,7 +194,7 @@ def test_name_slug_tags_and_model_filters(shared: tuple[HightouchSimulator, str]
     sim, url = shared
     source = sim.sources()[1]
     assert get_json(f"{url}/sources?slug={source['slug']}")["data"] == [source]
-    assert get_json(f"{url}/sources?name={urllib.request.quote(source['name'])}")["data"] == [source]
+    assert get_json(f"{url}/sources?name={urllib.parse.quote(source['name'])}")["data"] == [source]
     marketing = [m for m in sim.models() if m["tags"].get("team") == "marketing"]
     assert marketing and get_json(f"{url}/models?tags=team:marketing")["data"] == marketing
     both = get_json(f"{url}/models?tags=team:marketing&tags=pii:true")["data"]
