@@ -146,7 +146,7 @@ def score_entry(entry: Entry, prediction: Prediction) -> tuple[Tally, list[str],
             if match != word:
                 wrong.append(f"{entry.id} {column}: {'.'.join(up)} is {match}, predicted {word}")
     predicted_class = {(c, up, _cls(w)) for c, up, w in prediction.edges}
-    schema_outcome = Counter()
+    schema_outcome: Counter[str] = Counter()
     for column, label in entry.labels.items():
         if label.get("unresolved"):
             continue
@@ -179,7 +179,8 @@ def score_entry(entry: Entry, prediction: Prediction) -> tuple[Tally, list[str],
 
 
 def score(entries: Iterable[Entry], predictions: dict[str, Prediction]) -> dict[str, Any]:
-    total, per_pattern, mismatches = Tally(), defaultdict(Tally), []
+    total, mismatches = Tally(), []
+    per_pattern: defaultdict[str, Tally] = defaultdict(Tally)
     schema: Counter[str] = Counter()
     for entry in entries:
         prediction = predictions.get(entry.id, Prediction())
@@ -240,7 +241,8 @@ def predict_sqlglot_lineage(entry: Entry) -> Prediction:
         if column.startswith("#"):
             continue
         try:
-            node = lineage(column, entry.sql, schema=schema or None, dialect=entry.dialect)
+            # sqlglot reads schema=None as no schema (the default before it became a required argument)
+            node = lineage(column, entry.sql, schema=schema or None, dialect=entry.dialect)  # type: ignore[arg-type]
         except (sqlglot.errors.SqlglotError, KeyError, ValueError, AttributeError, IndexError, TypeError,
                 RecursionError):
             prediction.unresolved[column] = "error"
@@ -248,9 +250,9 @@ def predict_sqlglot_lineage(entry: Entry) -> Prediction:
         for leaf in node.walk():
             if leaf.downstream or not isinstance(leaf.source, exp.Table):
                 continue
-            table = leaf.source
+            source = leaf.source
             name = leaf.name.split(".")[-1]
-            up = (table.catalog or db, table.db or sc, table.name, name)
+            up = (source.catalog or db, source.db or sc, source.name, name)
             prediction.edges.add((column, up, "TRANSFORMATION"))
     prediction.seconds = time.perf_counter() - started
     return prediction

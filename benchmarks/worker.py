@@ -239,6 +239,7 @@ TASKS["idle_cost"] = _idle_cost
 def main(argv: list[str]) -> int:
     task, params_path, result_path = argv
     params = json.loads(Path(params_path).read_text())
+    fn: Callable[[dict[str, Any]], dict[str, Any]]
     if task.startswith("hevo"):
         from benchmarks import hevo_worker
 

@@ -1,147 +1,69 @@
-"""Session-scoped fixtures that start REAL local servers for the tests, on 127.0.0.1 free ports.
+"""The suite's fixtures (helpers live in the *_helpers modules, one per concern; no test module imports
+another test module, test_shape checks it).
 
-Why real servers: the landing targets (S3, Azure Blob) and Dagster's PostgreSQL storage are
-exercised over the wire with the real client libraries (boto3, azure-storage-blob, psycopg2), so
-auth, SAS and storage behaviour are tested rather than mocked.
+Real local servers, session-scoped, on 127.0.0.1 free ports (service_helpers has their plumbing):
 
 - ``postgres_url``       throwaway PostgreSQL cluster (initdb + pg_ctl) -> ``postgresql://...`` URL
 - ``dagster_pg_instance`` ``DagsterInstance`` whose run/event/schedule storage is that cluster
 - ``moto_s3``            moto's S3-compatible server + fake AWS credentials in the environment
 - ``azurite_blob``       Azurite's Blob service, with the well-known dev account and key
+- ``dagster_deployment`` dagster-daemon + dagster-webserver on PostgreSQL
 
-The servers are installed by ``scripts/test_services.sh install`` (``make test`` runs it). When one
-is missing, its fixture SKIPS locally but FAILS under CI (env CI=true): a silently skipped suite
-in CI would prove nothing.
+Why real servers: the landing targets (S3, Azure Blob) and Dagster's PostgreSQL storage are
+exercised over the wire with the real client libraries (boto3, azure-storage-blob, psycopg2), so
+auth, SAS and storage behaviour are tested rather than mocked. The servers are installed by
+``scripts/test_services.sh install`` (``make test`` runs it). When one is missing, its fixture SKIPS
+locally but FAILS under CI (env CI=true): a silently skipped suite in CI would prove nothing.
+
+The simulated APIs: ``make_sim`` (start any number, stopped after the test), ``sim`` (the module's
+Hightouch workspace, configured by the module's ``SIM_OPTIONS``) and ``sim_endpoint`` (its URL and token).
+The landing stores: ``clean_landing_env``, ``extracted``, ``s3``, ``blob_admin``. The fault matrix:
+``served`` (a collector against its simulator, per the module's ``COLLECTORS_SERVED``), ``collector`` and
+``clean``.
 """
 
 from __future__ import annotations
 
-import contextlib
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import time
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any, NoReturn
+from typing import Any
 
 import pytest
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
-
-# Azurite's documented, public development account (same for every Azurite/Storage Emulator).
-AZURITE_ACCOUNT_NAME = "devstoreaccount1"
-AZURITE_ACCOUNT_KEY = (
-    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+from kada_dagster_tests.cloud_helpers import S3_KEY_ID, S3_SECRET
+from kada_dagster_tests.fault_helpers import COLLECTORS, Collector, failure_text, landed_csvs, serving
+from kada_dagster_tests.landing_helpers import hightouch_defs, run_daily, yesterday
+from kada_dagster_tests.service_helpers import (
+    AWS_ENV_TO_CLEAR,
+    AZURITE_ACCOUNT_KEY,
+    AZURITE_ACCOUNT_NAME,
+    PG_DATABASE,
+    PG_PASSWORD,
+    PG_USER,
+    SERVER_START_TIMEOUT_S,
+    azurite_answers,
+    find_azurite_blob,
+    find_pg_bindir,
+    free_port,
+    pg_run_user,
+    run_pg_tool,
+    stop_process,
+    unavailable,
+    wait_for_port,
 )
-
-PG_USER = "kada"
-PG_PASSWORD = "kada-test-pw"
-PG_DATABASE = "kada_test"
-
-SERVER_START_TIMEOUT_S = 60.0
-
-
-# --------------------------------------------------------------------------------------------
-# helpers
-# --------------------------------------------------------------------------------------------
-
-
-def in_ci() -> bool:
-    """True under CI, where a missing server must fail the run instead of skipping tests."""
-    return os.environ.get("CI", "").strip().lower() in {"1", "true", "yes"}
-
-
-def unavailable(reason: str) -> NoReturn:
-    """Skip locally, fail loudly in CI (see module docstring)."""
-    hint = " (run `scripts/test_services.sh install` or `make test`)"
-    if in_ci():
-        pytest.fail(f"CI=true and a required test server is unavailable: {reason}{hint}", pytrace=False)
-    pytest.skip(reason + hint)
-
-
-def free_port() -> int:
-    """An unused TCP port on 127.0.0.1 (small race until the server binds it; callers retry)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def port_open(port: int, host: str = "127.0.0.1") -> bool:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.settimeout(0.5)
-        return s.connect_ex((host, port)) == 0
-
-
-def wait_for_port(port: int, proc: subprocess.Popen[Any] | None, timeout: float, what: str) -> None:
-    """Wait until something accepts connections on 127.0.0.1:port; fail early if proc died."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if port_open(port):
-            return
-        if proc is not None and proc.poll() is not None:
-            raise RuntimeError(f"{what} exited with code {proc.returncode} before listening on {port}")
-        time.sleep(0.1)
-    raise TimeoutError(f"{what} did not listen on 127.0.0.1:{port} within {timeout:.0f}s")
-
-
-def stop_process(proc: subprocess.Popen[Any], timeout: float = 10.0) -> None:
-    """Terminate a server we started, escalating to kill; never leaves it running."""
-    if proc.poll() is not None:
-        return
-    proc.terminate()
-    try:
-        proc.wait(timeout=timeout)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        proc.wait(timeout=timeout)
-
+from kada_dagster_tests.sim_helpers import sim_starter
+from kada_sim.hevo import HevoSimConfig, HevoSimulator
+from kada_sim.hightouch import HightouchSimConfig, HightouchSimulator
 
 # --------------------------------------------------------------------------------------------
 # PostgreSQL
 # --------------------------------------------------------------------------------------------
-
-
-def find_pg_bindir() -> Path | None:
-    """Directory holding initdb/pg_ctl/postgres: Debian's /usr/lib/postgresql/<ver>/bin (newest
-    first), else whatever pg_ctl on PATH resolves to (on this image /usr/local/bin/pg_ctl is a
-    symlink into /usr/lib/postgresql/15/bin)."""
-    candidates = sorted(
-        Path("/usr/lib/postgresql").glob("*/bin"),
-        key=lambda p: [int(x) if x.isdigit() else 0 for x in p.parent.name.split(".")],
-        reverse=True,
-    )
-    on_path = shutil.which("pg_ctl")
-    if on_path:
-        candidates.append(Path(on_path).resolve().parent)
-    for d in candidates:
-        if all(os.access(d / exe, os.X_OK) for exe in ("initdb", "pg_ctl", "postgres")):
-            return d
-    return None
-
-
-def pg_run_user() -> str | None:
-    """PostgreSQL refuses to run as root: as root, pick an unprivileged account to run it as."""
-    if os.geteuid() != 0:
-        return None
-    for name in ("postgres", "nobody"):
-        with contextlib.suppress(KeyError):
-            pwd.getpwnam(name)
-            return name
-    raise RuntimeError("running as root and neither 'postgres' nor 'nobody' exists to run PostgreSQL")
-
-
-def _run(cmd: list[str], run_as: str | None, cwd: Path) -> subprocess.CompletedProcess[str]:
-    """Run a PostgreSQL CLI tool, as ``run_as`` when we are root (via runuser, no login shell)."""
-    full = (["runuser", "-u", run_as, "--"] if run_as else []) + cmd
-    env = {**os.environ, "LC_ALL": "C", "LANG": "C"}
-    env.pop("PGDATA", None)
-    return subprocess.run(full, cwd=cwd, env=env, capture_output=True, text=True, timeout=120, check=False)
 
 
 @pytest.fixture(scope="session")
@@ -173,7 +95,7 @@ def postgres_url() -> Iterator[str]:
     pg_ctl = str(bindir / "pg_ctl")
     started = False
     try:
-        r = _run(
+        r = run_pg_tool(
             [str(bindir / "initdb"), "-D", str(data), "-U", PG_USER, f"--pwfile={pwfile}",
              "--auth-local=trust", "--auth-host=scram-sha-256", "-E", "UTF8", "--locale=C", "--no-sync"],
             run_as, base,
@@ -188,7 +110,7 @@ def postgres_url() -> Iterator[str]:
                 f"-p {port} -k {sock} -c listen_addresses=127.0.0.1 -c fsync=off "
                 "-c synchronous_commit=off -c full_page_writes=off -c max_connections=200"
             )
-            r = _run([pg_ctl, "-D", str(data), "-l", str(server_log), "-o", opts,
+            r = run_pg_tool([pg_ctl, "-D", str(data), "-l", str(server_log), "-o", opts,
                       "-w", "-t", str(int(SERVER_START_TIMEOUT_S)), "start"], run_as, base)  # fmt: skip
             if r.returncode == 0:
                 started = True
@@ -212,7 +134,7 @@ def postgres_url() -> Iterator[str]:
         yield f"postgresql://{PG_USER}:{PG_PASSWORD}@127.0.0.1:{port}/{PG_DATABASE}"
     finally:
         if started:
-            _run([pg_ctl, "-D", str(data), "-m", "immediate", "-w", "stop"], run_as, base)
+            run_pg_tool([pg_ctl, "-D", str(data), "-m", "immediate", "-w", "stop"], run_as, base)
         shutil.rmtree(base, ignore_errors=True)
 
 
@@ -236,22 +158,6 @@ def dagster_pg_instance(postgres_url: str, tmp_path_factory: pytest.TempPathFact
 # S3 (moto)
 # --------------------------------------------------------------------------------------------
 
-# Every variable through which boto3/botocore could find real credentials, a profile, or a
-# non-test endpoint; the fixture replaces or removes them all.
-_AWS_ENV_TO_CLEAR = (
-    "AWS_PROFILE",
-    "AWS_DEFAULT_PROFILE",
-    "AWS_SESSION_TOKEN",
-    "AWS_SECURITY_TOKEN",
-    "AWS_ROLE_ARN",
-    "AWS_WEB_IDENTITY_TOKEN_FILE",
-    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-    "AWS_CONTAINER_CREDENTIALS_FULL_URI",
-    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
-    "AWS_ENDPOINT_URL_S3",  # would win over the AWS_ENDPOINT_URL set below
-    "AWS_REQUEST_CHECKSUM_CALCULATION",
-)
-
 
 @pytest.fixture(scope="session")
 def moto_s3() -> Iterator[dict[str, str]]:
@@ -274,7 +180,7 @@ def moto_s3() -> Iterator[dict[str, str]]:
     server.start()
     endpoint = f"http://127.0.0.1:{port}"
     with pytest.MonkeyPatch.context() as mp:
-        for name in _AWS_ENV_TO_CLEAR:
+        for name in AWS_ENV_TO_CLEAR:
             mp.delenv(name, raising=False)
         mp.setenv("AWS_ACCESS_KEY_ID", access_key)
         mp.setenv("AWS_SECRET_ACCESS_KEY", secret_key)
@@ -299,29 +205,6 @@ def moto_s3() -> Iterator[dict[str, str]]:
 # --------------------------------------------------------------------------------------------
 # Azure Blob (Azurite)
 # --------------------------------------------------------------------------------------------
-
-
-def find_azurite_blob() -> Path | None:
-    """azurite-blob from KADA_AZURITE_BLOB, the repo's .tools install, or PATH (in that order)."""
-    explicit = os.environ.get("KADA_AZURITE_BLOB")
-    candidates = [Path(explicit)] if explicit else []
-    candidates.append(REPO_ROOT / ".tools" / "azurite" / "node_modules" / ".bin" / "azurite-blob")
-    on_path = shutil.which("azurite-blob")
-    if on_path:
-        candidates.append(Path(on_path))
-    return next((c for c in candidates if os.access(c, os.X_OK)), None)
-
-
-def _azurite_answers(account_url: str) -> bool:
-    """True once the Blob service answers HTTP (any status: an auth error means it is up)."""
-    try:
-        with urllib.request.urlopen(f"{account_url}?comp=list", timeout=2):
-            return True
-    except urllib.error.HTTPError:
-        return True
-    except (urllib.error.URLError, OSError):
-        return False
-
 
 @pytest.fixture(scope="session")
 def azurite_blob() -> Iterator[dict[str, str]]:
@@ -353,7 +236,7 @@ def azurite_blob() -> Iterator[dict[str, str]]:
             except RuntimeError:
                 continue  # exited early, most likely the port was taken: try another
             deadline = time.monotonic() + SERVER_START_TIMEOUT_S
-            while not _azurite_answers(account_url):
+            while not azurite_answers(account_url):
                 if time.monotonic() > deadline:
                     raise TimeoutError(f"azurite-blob on port {port} accepts TCP but does not answer HTTP")
                 time.sleep(0.1)
@@ -420,8 +303,132 @@ SERVICE_MODULES = {"test_postgres_backfill", "test_daemon_pools", "test_backfill
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Marks each test with its tier, by module: `check`, `services` (real PostgreSQL, Azurite or moto)."""
     for item in items:
-        module = item.module.__name__.rsplit(".", 1)[-1] if item.module else ""
+        module = item.nodeid.split("::", 1)[0].rsplit("/", 1)[-1].removesuffix(".py")
         if module in CHECK_MODULES or item.name in CHECK_TESTS:
             item.add_marker(pytest.mark.check)
         if module in SERVICE_MODULES:
             item.add_marker(pytest.mark.services)
+# --------------------------------------------------------------------------------------------
+# The simulated APIs
+# --------------------------------------------------------------------------------------------
+
+SIMULATORS: dict[str, Callable[..., Any]] = {
+    "hightouch": lambda **options: HightouchSimulator(HightouchSimConfig(**options)),
+    "hevo": lambda **options: HevoSimulator(HevoSimConfig(**options)),
+}
+
+
+@pytest.fixture
+def make_sim() -> Iterator[Callable[..., tuple[Any, str]]]:
+    """``make_sim(vendor="hightouch", **config)``: a simulator of ``vendor`` (``seed`` 7 and ``end``
+    sim_helpers.END unless given), started; returns (sim, url). All are stopped after the test."""
+    starters = {vendor: sim_starter(make) for vendor, make in SIMULATORS.items()}
+    start = {vendor: next(starter) for vendor, starter in starters.items()}
+
+    def make(vendor: str = "hightouch", /, **options: Any) -> tuple[Any, str]:
+        return start[vendor](**options)
+
+    yield make
+    for starter in starters.values():
+        next(starter, None)
+
+
+@pytest.fixture(scope="module")
+def sim(request: pytest.FixtureRequest) -> Iterator[HightouchSimulator]:
+    """The module's simulated Hightouch workspace, started: ``HightouchSimConfig(**SIM_OPTIONS)`` with the
+    module's ``SIM_OPTIONS`` (the defaults without one)."""
+    simulator = HightouchSimulator(HightouchSimConfig(**getattr(request.module, "SIM_OPTIONS", {})))
+    with simulator.serve():
+        yield simulator
+
+
+@pytest.fixture(scope="module")
+def sim_endpoint(sim: HightouchSimulator) -> tuple[str, str]:
+    """(base URL, token) of the module's ``sim``."""
+    return sim.url, sim.config.token
+
+
+# --------------------------------------------------------------------------------------------
+# The landing stores
+# --------------------------------------------------------------------------------------------
+
+LANDING_ENV = ("KADA_LANDING_URL", "KADA_AUTO_PUSH", "KADA_HIGHTOUCH_CONFIG", "HIGHTOUCH_API_TOKEN",
+               "HIGHTOUCH_API_BASE_URL", "AZURE_STORAGE_ACCOUNT_URL", "AZURE_STORAGE_SAS_TOKEN",
+               "AZURE_STORAGE_KEY", "AWS_ENDPOINT_URL_S3")
+
+
+@pytest.fixture
+def clean_landing_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No landing or Hightouch setting from the environment (a landing test module's ``usefixtures``)."""
+    for name in LANDING_ENV:
+        monkeypatch.delenv(name, raising=False)
+
+
+@pytest.fixture(scope="module")
+def extracted(sim_endpoint: tuple[str, str], tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """raw + tables + checks of one partition, once, by the daily job in manual-push mode."""
+    intermediate = tmp_path_factory.mktemp("intermediate")
+    day = yesterday()
+    result = run_daily(hightouch_defs(*sim_endpoint, intermediate, auto_push=False), day)
+    assert result.success, failure_text(result)
+    return intermediate, day
+
+
+@pytest.fixture
+def s3(moto_s3: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Any:
+    """An admin client on moto; the code under test gets sentinel credentials (moto accepts any)."""
+    import boto3
+
+    client = boto3.client("s3", endpoint_url=moto_s3["endpoint_url"], region_name=moto_s3["region"],
+                          aws_access_key_id=moto_s3["access_key"], aws_secret_access_key=moto_s3["secret_key"])
+    monkeypatch.setenv("AWS_ACCESS_KEY_ID", S3_KEY_ID)
+    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", S3_SECRET)
+    return client
+
+
+@pytest.fixture
+def blob_admin(azurite_blob: dict[str, str]) -> Any:
+    from azure.storage.blob import BlobServiceClient
+
+    return BlobServiceClient(account_url=azurite_blob["account_url"],
+                             credential={"account_name": azurite_blob["account_name"],
+                                         "account_key": azurite_blob["account_key"]})
+
+
+# --------------------------------------------------------------------------------------------
+# The fault matrix: a collector against its simulator
+# --------------------------------------------------------------------------------------------
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """In a module naming ``COLLECTORS_SERVED``, ``served`` is one module-scoped collector per name, the test
+    ids naming it (elsewhere ``served`` is just a name a test may parametrize itself)."""
+    names = getattr(metafunc.module, "COLLECTORS_SERVED", None)
+    if names is not None and "served" in metafunc.fixturenames:
+        metafunc.parametrize("served", list(names), indirect=True, scope="module")
+
+
+@pytest.fixture(scope="module")
+def served(request: pytest.FixtureRequest) -> Iterator[Collector]:
+    """A collector (fault_helpers.COLLECTORS[name]) against its simulator, served for the module."""
+    yield from serving(COLLECTORS[request.param])
+
+
+@pytest.fixture(scope="module")
+def clean(served: Collector, tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
+    """What a clean run of the partition lands (gunzipped CSVs by name)."""
+    tmp = tmp_path_factory.mktemp(f"clean-{served.name}")
+    result, _ = served.run(tmp)
+    assert result.success, failure_text(result)
+    landed = landed_csvs(tmp)
+    assert len(landed) == 4 and all(landed.values())
+    return landed
+
+
+@pytest.fixture
+def collector(served: Collector) -> Iterator[Collector]:
+    """``served`` with no queued fault and fresh statistics (faults cleared again after the test)."""
+    served.sim.clear_faults()
+    served.sim.reset_stats()
+    yield served
+    served.sim.clear_faults()

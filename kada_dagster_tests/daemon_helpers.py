@@ -172,6 +172,12 @@ def _create_database(pg_url: str, name: str) -> str:
     return f"{base}/{name}"
 
 
+def _report_exit(proc: subprocess.Popen[bytes], what: str) -> None:
+    """At teardown: say so if a server had exited on its own."""
+    if proc.poll() is not None:
+        print(f"{what} exited {proc.returncode}")
+
+
 def _start(stack: ExitStack, command: list[str], env: dict[str, str], cwd: Path, log: Path) -> subprocess.Popen[bytes]:
     """A server in its own session, so stopping it also stops the code servers and run workers it spawned."""
     with open(log, "ab") as out:
@@ -257,7 +263,7 @@ def run_deployment(pg_server_url: str, base: Path, instances: list[str], free_po
         webserver = _start(stack, [str(bindir / "dagster-webserver"), "-h", "127.0.0.1", "-p", str(port),
                                    "-w", workspace], env, home, logs["webserver"])
         for proc, what in ((daemon, "dagster-daemon"), (webserver, "dagster-webserver")):
-            stack.callback(lambda p=proc, w=what: p.poll() is None or print(f"{w} exited {p.returncode}"))
+            stack.callback(_report_exit, proc, what)
         deployment.wait_for("the webserver to load the code location", lambda: _location_loaded(deployment),
                             timeout)
         deployment.wait_for("dagster-daemon heartbeats", lambda: _daemons_alive(deployment), timeout)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+from typing import cast
 
 import dagster as dg
 
@@ -28,7 +29,7 @@ START_DATE = "2026-10-01"
 
 def instance_definitions(instance: str, spec: dict[str, object]) -> dg.Definitions:
     """One instance with its client-side rate limit set to the server's (resource config)."""
-    requests, seconds = spec["rate_limit"]  # type: ignore[misc]
+    requests, seconds = cast("tuple[int, float]", spec["rate_limit"])
     resource = HightouchResource(
         instance=instance, base_url=str(spec["base_url"]), api_token=dg.EnvVar(str(spec["token_env"])),
         rate_limit_requests=int(requests), rate_limit_period_seconds=float(seconds),

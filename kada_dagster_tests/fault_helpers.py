@@ -7,13 +7,13 @@ import gzip
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import dagster as dg
 
 from kada_dagster_tests import ht_helpers
 from kada_dagster_tests.hevo_helpers import build_defs as hevo_defs
-from kada_dagster_tests.hevo_helpers import make_sim as make_hevo_sim
+from kada_dagster_tests.hevo_helpers import hevo_sim
 from kada_dagster_tests.landing_helpers import failure_text as failure_text  # re-exported for the fault tests
 from kada_sim.hightouch import HightouchSimConfig, HightouchSimulator
 from kada_sim.server import SimulatorBase
@@ -52,7 +52,7 @@ def hightouch_collector(**config: Any) -> Collector:
 
 
 def hevo_collector(flavour: str, **config: Any) -> Collector:
-    sim = make_hevo_sim(flavour, timeout_sleep_s=4.0, **config)
+    sim = hevo_sim(flavour, timeout_sleep_s=4.0, **config)
     prefix, endpoint = ("/models", "GET models") if flavour == "standard" else ("/pipelines/", "GET pipelines/")
     return Collector(f"hevo_{flavour}", sim, lambda tmp, **kw: hevo_defs(sim, tmp, **kw), prefix, endpoint)
 
@@ -118,7 +118,7 @@ def log_messages(instance: dg.DagsterInstance, run_id: str) -> list[str]:
 def warnings(instance: dg.DagsterInstance, run_id: str) -> list[str]:
     import logging
 
-    return [e.user_message or "" for e in instance.all_logs(run_id) if e.level >= logging.WARNING]
+    return [e.user_message or "" for e in instance.all_logs(run_id) if cast(int, e.level) >= logging.WARNING]
 
 
 def problem_counts(result: Any, asset: str) -> dict[str, int]:

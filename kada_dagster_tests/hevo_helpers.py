@@ -51,5 +51,5 @@ def table(tmp: Path, kind: str, stamp: str = STAMP) -> list[dict[str, str]]:
     return read_csv(landed_dir(tmp) / f"hevo_{kind}_{stamp}.csv.gz")
 
 
-def make_sim(flavour: str, **options: Any) -> HevoSimulator:
+def hevo_sim(flavour: str, **options: Any) -> HevoSimulator:
     return HevoSimulator(HevoSimConfig(flavour=flavour, seed=3, end=END, days=6, record_requests=True, **options))

@@ -138,7 +138,8 @@ def _check(value: Any, hint: Any, path: str, errors: list[str]) -> Any:
         return value
     if isinstance(hint, type) and attr.has(hint):
         return _build(value, hint, path, errors)
-    expected = {str: str, int: int, float: (int, float), bool: bool}.get(hint)
+    primitives: dict[object, type | tuple[type, ...]] = {str: str, int: int, float: (int, float), bool: bool}
+    expected = primitives.get(hint)
     if expected is not None and (not isinstance(value, expected) or (hint is not bool and isinstance(value, bool))):
         errors.append(f"{path}: expected {hint.__name__}, got {type(value).__name__}")
     return value

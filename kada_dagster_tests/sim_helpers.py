@@ -10,15 +10,13 @@ import urllib.request
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any, TypeVar
 
+from kada_dagster_tests.service_helpers import REPO_ROOT
 from kada_sim.server import SimulatorBase
 
 END = datetime(2026, 11, 23, tzinfo=timezone.utc)
 """The simulated 'now' of the tests (fixed, so served bytes are reproducible)."""
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
 
 _OPENER = urllib.request.build_opener(urllib.request.ProxyHandler({}))  # loopback: never via a proxy
 

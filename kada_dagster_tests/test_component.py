@@ -16,8 +16,8 @@ import pytest
 from kada_dagster.core.assets import LANDING_KEY, STORAGE_KEY
 from kada_dagster.core.landing import UrlLandingResource
 from kada_dagster.core.resources import IntermediateStorageResource
-from kada_dagster_tests.conftest import REPO_ROOT
 from kada_dagster_tests.ht_helpers import END
+from kada_dagster_tests.service_helpers import REPO_ROOT
 from kada_sim.hightouch import HightouchSimConfig, HightouchSimulator
 
 

@@ -15,37 +15,29 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
+from typing import cast
 
 import pytest
 
 from kada_dagster_tests.fault_helpers import (
     DAY,
     Collector,
-    failure_text,
-    hightouch_collector,
     landed_csvs,
     landing_files,
-    serving,
     temp_leftovers,
 )
 from kada_dagster_tests.landing_helpers import expected_names
+from kada_sim.hightouch import HightouchSimulator
 
 LANDING = Path("landing") / "lz" / "hightouch" / "landing"
+COLLECTORS_SERVED = ["hightouch"]  # conftest's `served` (and `collector`, `clean`)
 
 
-@pytest.fixture(scope="module")
-def collector() -> Iterator[Collector]:
-    yield from serving(hightouch_collector)
-
-
-@pytest.fixture(scope="module")
-def clean(collector: Collector, tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
-    tmp = tmp_path_factory.mktemp("clean")
-    result, _ = collector.run(tmp)
-    assert result.success, failure_text(result)
-    return landed_csvs(tmp)
+def _stderr(proc: subprocess.Popen[bytes]) -> bytes:
+    assert proc.stderr is not None  # started with stderr=PIPE
+    return proc.stderr.read()
 
 
 def _command(collector: Collector, tmp: Path) -> tuple[list[str], dict[str, str]]:
@@ -55,7 +47,7 @@ def _command(collector: Collector, tmp: Path) -> tuple[list[str], dict[str, str]
     run_config = tmp / "run_config.yaml"  # one process (the steps run in it), so a start costs seconds less
     run_config.write_text("execution:\n  config:\n    in_process: {}\n")
     env = {**os.environ, "DAGSTER_HOME": str(home), "HIGHTOUCH_API_BASE_URL": collector.sim.url,
-           "HIGHTOUCH_API_TOKEN": collector.sim.config.token,  # type: ignore[attr-defined]
+           "HIGHTOUCH_API_TOKEN": cast(HightouchSimulator, collector.sim).config.token,  # the Hightouch collector's
            "KADA_LANDING_URL": str(tmp / "landing"), "KADA_INTERMEDIATE_PATH": str(tmp / "intermediate"),
            "KADA_START_DATE": "2026-11-01"}
     dagster = str(Path(sys.executable).with_name("dagster"))
@@ -85,7 +77,7 @@ def _kill_when(command: list[str], env: dict[str, str], cwd: Path, moment: Calla
                             start_new_session=True)
     try:
         while not moment():
-            assert proc.poll() is None, f"the run ended before the moment: {proc.stderr.read()[-2000:]!r}"  # type: ignore[union-attr]
+            assert proc.poll() is None, f"the run ended before the moment: {_stderr(proc)[-2000:]!r}"
             assert time.monotonic() - started < 120
             time.sleep(0.001)
         os.killpg(proc.pid, signal.SIGKILL)

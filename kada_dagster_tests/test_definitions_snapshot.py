@@ -42,18 +42,19 @@ def structure(defs: dg.Definitions) -> dict[str, Any]:
             if "dagster/column_schema" in node.metadata else None,
         }
     checks = {}
-    for key in sorted(graph.asset_check_keys, key=lambda k: (k.asset_key.to_user_string(), k.name)):
-        spec = graph.get(key)
-        checks[f"{key.asset_key.to_user_string()}:{key.name}"] = {
+    for check_key in sorted(graph.asset_check_keys, key=lambda k: (k.asset_key.to_user_string(), k.name)):
+        spec = graph.get(check_key)
+        checks[f"{check_key.asset_key.to_user_string()}:{check_key.name}"] = {
             "blocking": spec.blocking, "partitions": _partitions(spec.partitions_def)}
     jobs = {}
     for job in sorted(defs.resolve_all_job_defs(), key=lambda j: j.name):
         if job.name.startswith("__"):
             continue
         jobs[job.name] = {"tags": dict(sorted(job.tags.items())), "partitions": _partitions(job.partitions_def)}
+    schedule_defs: list[Any] = list(defs.schedules or [])  # ScheduleDefinition (none is unresolved here)
     schedules = {s.name: {"cron": s.cron_schedule, "timezone": s.execution_timezone, "job": s.job_name,
                           "default_status": str(s.default_status)}
-                 for s in sorted(defs.schedules or [], key=lambda s: s.name)}
+                 for s in sorted(schedule_defs, key=lambda s: s.name)}
     sensors = {s.name: {"type": type(s).__name__, "default_status": str(s.default_status),
                         "minimum_interval_seconds": s.minimum_interval_seconds}
                for s in sorted(defs.sensors or [], key=lambda s: s.name)}

@@ -9,6 +9,7 @@ import io
 import json
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pytest
@@ -138,7 +139,7 @@ def test_csv_is_rfc4180_with_header_null_as_empty(tmp_path: Path) -> None:
 
 
 def test_empty_tables_still_have_headers_and_gzip_is_reproducible(tmp_path: Path) -> None:
-    kwargs = dict(instance="hightouch", source_type="hightouch",
+    kwargs: dict[str, Any] = dict(instance="hightouch", source_type="hightouch",
                   window_start=datetime(2026, 11, 22, tzinfo=UTC), window_end=datetime(2026, 11, 23, tzinfo=UTC),
                   extracted_at=datetime(2026, 11, 23, 1, tzinfo=UTC), mask=True, compress=True,
                   producer={"name": "kada_dagster", "version": "test"})

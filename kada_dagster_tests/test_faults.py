@@ -1,6 +1,6 @@
 """The API fault matrix, end to end, for Hightouch, Hevo Standard and Hevo Edge (issue 11, deliverables 1-2).
 
-Each fault is injected by the simulator on a list endpoint (kada_sim/server.py FAULT_KINDS), then one
+Each fault is injected by the simulator on a list endpoint (kada_sim.server FAULT_KINDS), then one
 partition is materialised (raw, tables, checks, landing) and the landing directory and the run's event log
 are inspected. Every fault has one of three outcomes:
 - retried and succeeded: the landed CSVs are byte for byte those of a clean run, and the event log has a
@@ -14,9 +14,8 @@ docs/RELIABILITY.md lists each case with its test.
 from __future__ import annotations
 
 import base64
-from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -33,6 +32,7 @@ from kada_dagster_tests.fault_helpers import (
     warnings,
 )
 from kada_dagster_tests.sim_helpers import http_get, json_200
+from kada_sim.hevo import HevoSimulator
 
 RECOVERABLE = {
     # fault kind: (how many requests in a row get it, what the retry warning says)
@@ -61,28 +61,8 @@ PERSISTENT = {
 }
 
 
-@pytest.fixture(scope="module", params=list(COLLECTORS))
-def served(request: pytest.FixtureRequest) -> Iterator[Collector]:
-    yield from serving(COLLECTORS[request.param])
-
-
-@pytest.fixture(scope="module")
-def clean(served: Collector, tmp_path_factory: pytest.TempPathFactory) -> dict[str, bytes]:
-    """What a clean run of the partition lands (gunzipped CSVs by name)."""
-    tmp = tmp_path_factory.mktemp(f"clean-{served.name}")
-    result, _ = served.run(tmp)
-    assert result.success, failure_text(result)
-    landed = landed_csvs(tmp)
-    assert len(landed) == 4 and all(landed.values())
-    return landed
-
-
-@pytest.fixture
-def collector(served: Collector) -> Iterator[Collector]:
-    served.sim.clear_faults()
-    served.sim.reset_stats()
-    yield served
-    served.sim.clear_faults()
+COLLECTORS_SERVED = list(COLLECTORS)
+"""conftest's `served` (and `collector`, `clean`): every collector, each against its simulator."""
 
 
 @pytest.mark.parametrize("kind", list(RECOVERABLE))
@@ -145,10 +125,11 @@ def test_hightouch_pages_repeating_the_same_ids_with_has_more_fail_clearly(tmp_p
 
 def _cursor_after(collector: Collector, path: str, param: str, cursor: str | None) -> str:
     """The cursor the simulator gives for the page after `cursor` (read directly over HTTP)."""
-    key, secret = collector.sim.config.api_key, collector.sim.config.api_secret  # type: ignore[attr-defined]
+    sim = cast(HevoSimulator, collector.sim)  # a Hevo collector's
+    key, secret = sim.config.api_key, sim.config.api_secret
     auth = base64.b64encode(f"{key}:{secret}".encode()).decode()
     query = f"limit=2&{param}={cursor}" if cursor else "limit=2"
-    url = f"{collector.sim.root_url}{collector.sim.api_path}/{path}?{query}"  # type: ignore[attr-defined]
+    url = f"{sim.root_url}{sim.api_path}/{path}?{query}"
     body = json_200(http_get(url, {"Authorization": f"Basic {auth}"}))
     return str(body["pagination"]["starting_after"] if param == "starting_after" else body["next_cursor"])
 
@@ -212,9 +193,10 @@ def test_hevo_a_referenced_pipelines_objects_answering_404_are_skipped_warned_an
 
 
 def _first_pipeline_id(collector: Collector) -> str:
-    key, secret = collector.sim.config.api_key, collector.sim.config.api_secret  # type: ignore[attr-defined]
+    sim = cast(HevoSimulator, collector.sim)  # a Hevo collector's
+    key, secret = sim.config.api_key, sim.config.api_secret
     auth = base64.b64encode(f"{key}:{secret}".encode()).decode()
-    url = f"{collector.sim.root_url}{collector.sim.api_path}/pipelines?limit=1"  # type: ignore[attr-defined]
+    url = f"{sim.root_url}{sim.api_path}/pipelines?limit=1"
     body = json_200(http_get(url, {"Authorization": f"Basic {auth}"}))
     return str(body["data"][0]["id"])
 

@@ -41,7 +41,9 @@ def _latest(instance: dg.DagsterInstance, partition: str) -> Any:
     key = dg.AssetCheckKey(LANDING, "landed_by_deadline")
     records = instance.event_log_storage.get_latest_asset_check_execution_by_key(
         [key], partition_filter=PartitionKeyFilter(key=partition))
-    return records[key].event.dagster_event.event_specific_data  # type: ignore[union-attr]
+    event = records[key].event
+    assert event is not None and event.dagster_event is not None
+    return event.dagster_event.event_specific_data
 
 
 def test_warns_until_yesterdays_set_lands(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

@@ -21,7 +21,7 @@ from kada_dagster.core.storage import IntermediateStore
 from kada_dagster.hevo.definitions import HevoCollector
 from kada_dagster.hevo.resources import HevoResource
 from kada_dagster.hevo.run_events import JOB_STATUS
-from kada_dagster_tests.hevo_helpers import build_defs, hevo_resource, landed_dir, make_sim, table
+from kada_dagster_tests.hevo_helpers import build_defs, hevo_resource, hevo_sim, landed_dir, table
 from kada_dagster_tests.ht_helpers import END, assert_no_secret_leak, materialise
 from kada_sim.hevo import JOB_STATUSES, HevoSimulator
 
@@ -44,7 +44,7 @@ def run_once(sim: HevoSimulator, tmp: Path, **kwargs: Any) -> dict[str, Any]:
 
 
 def serving(flavour: str) -> Iterator[HevoSimulator]:
-    sim = make_sim(flavour)
+    sim = hevo_sim(flavour)
     with sim.serve():
         yield sim
 
@@ -150,7 +150,7 @@ def test_small_pages_give_the_same_extract(flavour: str, request: pytest.Fixture
 
 
 def test_unwrapped_single_objects_and_type_objects_give_the_same_extract(std: dict[str, Any], tmp_path: Path) -> None:
-    sim = make_sim("standard", wrap_single_objects=False, source_type_as_object=True)
+    sim = hevo_sim("standard", wrap_single_objects=False, source_type_as_object=True)
     with sim.serve():
         other = run_once(sim, tmp_path)
     for kind in ("linkages", "events", "databaselog"):
@@ -173,7 +173,7 @@ def test_without_event_types_the_object_names_are_used(std_sim: HevoSimulator, s
 
 
 def test_empty_account_answering_204_lands_empty_tables(tmp_path: Path) -> None:
-    sim = make_sim("standard", n_pipelines=0, n_models=0, n_workflows=0, empty_lists_as_204=True)
+    sim = hevo_sim("standard", n_pipelines=0, n_models=0, n_workflows=0, empty_lists_as_204=True)
     with sim.serve():
         run = run_once(sim, tmp_path)
     assert [r["object_type"] for r in run["metadata"]] == ["destination"] * len(sim.destinations())
@@ -216,7 +216,7 @@ def test_401_names_the_key_settings_and_never_the_secret(std_sim: HevoSimulator,
 
 
 def test_429_and_5xx_are_retried_and_the_run_completes(std: dict[str, Any], tmp_path: Path) -> None:
-    sim = make_sim("standard", rate_limit=(10, 0.2))
+    sim = hevo_sim("standard", rate_limit=(10, 0.2))
     with sim.serve():
         sim.inject_fault("/pipelines/", "500", 2)
         sim.inject_fault("/models", "503", 1)

@@ -17,14 +17,14 @@ from collections import Counter
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import dagster as dg
 import pytest
 
-from kada_dagster_tests.hevo_helpers import build_defs, table
+from kada_dagster_tests.hevo_helpers import build_defs, hevo_sim, table
 from kada_dagster_tests.ht_helpers import END, materialise
-from kada_sim.hevo import EDGE_PROFILES, PROFILES, STANDARD_PROFILES, HevoSimConfig, HevoSimulator
+from kada_sim.hevo import EDGE_PROFILES, PROFILES, STANDARD_PROFILES, HevoSimulator
 
 UTC = timezone.utc
 DAY = "2026-11-22"
@@ -34,11 +34,6 @@ KINDS = ("metadata", "linkages", "events", "databaselog")
 CASES = [("standard", p) for p in STANDARD_PROFILES] + [("edge", p) for p in EDGE_PROFILES]
 FAST = {"rate_limit_requests": 100_000, "rate_limit_period_seconds": 1.0}  # the client's 100/min pacing off
 HOST = "127.0.0.1"  # the instance host (own endpoints): HevoResource derives it from the base URL
-
-
-def make_sim(flavour: str, profile: str, **options: Any) -> HevoSimulator:
-    return HevoSimulator(HevoSimConfig(flavour=flavour, profile=profile, seed=3, end=END, days=6,
-                                       record_requests=True, **options))
 
 
 def k_host(name: str) -> str:
@@ -61,12 +56,12 @@ def counts_in_ui(result: dg.ExecuteInProcessResult) -> Counter[str]:
     for event in result.get_asset_materialization_events():
         md = event.materialization.metadata.get("problems")
         if md is not None:
-            out.update(md.value["counts"])
+            out.update(cast(dict[str, Any], md.value)["counts"])
     return out
 
 
 def run(flavour: str, profile: str, tmp: Path, **sim_options: Any) -> dict[str, Any]:
-    sim = make_sim(flavour, profile, **sim_options)
+    sim = hevo_sim(flavour, profile=profile, **sim_options)
     with sim.serve():
         defs = build_defs(sim, tmp, mapping=user_mapping(sim), **FAST)
         result = materialise(defs, partition=DAY, instance=dg.DagsterInstance.ephemeral())
@@ -97,7 +92,7 @@ def _part(value: str | None) -> str | None:
 
 
 def landed_edges(links: list[dict[str, str]], kind: str) -> set[tuple[Any, ...]]:
-    out = set()
+    out: set[tuple[Any, ...]] = set()
     for e in links:
         if e["linkage_type"] != ("column" if kind == "model_column" else kind):
             continue
@@ -115,7 +110,7 @@ def landed_edges(links: list[dict[str, str]], kind: str) -> set[tuple[Any, ...]]
 
 
 def expected_edges(sim: HevoSimulator, kind: str) -> set[tuple[Any, ...]]:
-    out = set()
+    out: set[tuple[Any, ...]] = set()
     for t in sim.truth_lineage():
         if t["created"] >= END_MS or t.get("unresolvable"):
             continue  # left out of the partition with its pipeline or model; or not in the served data
@@ -152,9 +147,9 @@ def test_profiles_are_listed_and_unknown_ones_refused() -> None:
     assert set(PROFILES) == set(STANDARD_PROFILES) | set(EDGE_PROFILES) and "kada" in PROFILES
     assert {"documented", "documented-strict-params", "documented-seconds-filters"} <= set(PROFILES)
     with pytest.raises(ValueError, match="profile"):
-        make_sim("standard", "documented-jobs-oldest-first")  # an Edge-only variant
+        hevo_sim("standard", profile="documented-jobs-oldest-first")  # an Edge-only variant
     with pytest.raises(ValueError, match="profile"):
-        make_sim("edge", "made-up")
+        hevo_sim("edge", profile="made-up")
 
 
 @pytest.mark.parametrize(("flavour", "profile"), CASES)
@@ -231,7 +226,7 @@ def test_case2_a_disabled_pipelines_failed_job_in_the_window_is_an_event(runs: A
 def test_case2_job_paging_stops_early_only_when_the_order_is_proven(profile: str, tmp_path: Path) -> None:
     """Two jobs a page: an oldest-first or unordered list is read to the end and loses nothing; a
     newest-first one may stop once its jobs are older than the window (fewer requests, same events)."""
-    sim = make_sim("edge", profile)
+    sim = hevo_sim("edge", profile=profile)
     with sim.serve():
         defs = build_defs(sim, tmp_path, page_size=2, **FAST)
         result = materialise(defs, partition=DAY, instance=dg.DagsterInstance.ephemeral())

@@ -10,10 +10,9 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import dagster as dg
 import pytest
@@ -35,12 +34,8 @@ STAMP = "20261123000000"
 KINDS = ("metadata", "linkages", "events", "databaselog")
 
 
-@pytest.fixture(scope="module")
-def sim() -> Iterator[HightouchSimulator]:
-    simulator = HightouchSimulator(HightouchSimConfig(seed=5, end=END, days=6, n_syncs=24, n_models=18))
-    simulator.start()
-    yield simulator
-    simulator.stop()
+SIM_OPTIONS = {"seed": 5, "end": END, "days": 6, "n_syncs": 24, "n_models": 18}
+"""conftest's module-scoped `sim`: the simulated Hightouch workspace of these tests."""
 
 
 @pytest.fixture(scope="module")
@@ -231,7 +226,7 @@ def test_dangling_reference_404_is_logged_counted_and_skipped(tmp_path: Path) ->
     assert result.success
     raw = next(m.materialization for m in result.get_asset_materialization_events()
                if m.materialization.asset_key.to_user_string() == "hightouch/raw")
-    counts = raw.metadata["problems"].value["counts"]
+    counts = cast(dict[str, Any], raw.metadata["problems"].value)["counts"]
     assert any("referenced_not_found" in key for key in counts), counts
 
 
@@ -297,6 +292,7 @@ def test_landing_catchup_sensor_pushes_built_but_unlanded_partitions(sim: Highto
     assert job.execute_in_process(partition_key=DAY, instance=instance, asset_selection=extract_only).success
     sensor = defs.resolve_sensor_def("kada_landing_catchup_sensor")
     result = sensor.evaluate_tick(dg.build_sensor_context(instance=instance, definitions=defs))
+    assert result.run_requests is not None
     assert [(r.partition_key, r.asset_selection) for r in result.run_requests] == [
         (DAY, [dg.AssetKey(["hightouch", "landing"])])]
     assert job.execute_in_process(partition_key=DAY, instance=instance,

@@ -19,7 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
@@ -45,7 +45,7 @@ EDGE_COLUMNS = (
 )  # fmt: skip
 # Small, but with two same-named destinations, more syncs than the page cap, one run a day (so a run in
 # progress at the window's end follows a run that finished the day before) and a dbt Cloud model.
-WORKSPACE = dict(seed=3, end=END, days=3, n_sources=5, n_models=14, n_destinations=9, n_syncs=30,
+WORKSPACE: dict[str, Any] = dict(seed=3, end=END, days=3, n_sources=5, n_models=14, n_destinations=9, n_syncs=30,
                  runs_per_sync_per_day=1)
 
 
@@ -89,7 +89,7 @@ def land(profile: str, tmp: Path, **resource: Any) -> Landed:
         tolerated = materialization.metadata.get("problems")
         if tolerated:
             layer = "raw" if materialization.asset_key.to_user_string() == "hightouch/raw" else "tables"
-            counted[layer] = tolerated.value["counts"]
+            counted[layer] = cast(dict[str, Any], tolerated.value)["counts"]
     for counts in counted.values():
         for category, count in counts.items():
             problems[category] = problems.get(category, 0) + count
@@ -101,7 +101,7 @@ def land(profile: str, tmp: Path, **resource: Any) -> Landed:
 
 
 @pytest.fixture(scope="module")
-def landed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Landed]]:
+def landed_by_profile(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Landed]]:
     yield {profile: land(profile, tmp_path_factory.mktemp(profile)) for profile in PROFILES}
 
 
@@ -109,19 +109,19 @@ def landed(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, Lande
 
 
 @pytest.mark.parametrize("profile", PROFILES)
-def test_every_profile_lands_the_ground_truth(landed: dict[str, Landed], profile: str) -> None:
-    got = landed[profile]
+def test_every_profile_lands_the_ground_truth(landed_by_profile: dict[str, Landed], profile: str) -> None:
+    got = landed_by_profile[profile]
     assert got.links == got.sim.expected_lineage(HOST, END)
     assert {e["event_id"]: e["status"] for e in got.events} == got.sim.expected_events(START, END)
     assert got.object_ids == got.sim.expected_object_ids(END)
     assert {"table", "column"} == {link[0] for link in got.links}
 
 
-def test_every_profile_gives_the_same_lineage_events_and_objects(landed: dict[str, Landed]) -> None:
-    reference = landed["documented"]
+def test_every_profile_gives_the_same_lineage_events_and_objects(landed_by_profile: dict[str, Landed]) -> None:
+    reference = landed_by_profile["documented"]
     statuses = {e["event_id"]: e["status"] for e in reference.events}
     assert statuses and {"RUNNING", "QUEUED", "SUCCESS"} <= set(statuses.values())
-    for profile, got in landed.items():
+    for profile, got in landed_by_profile.items():
         assert {e["event_id"]: e["status"] for e in got.events} == statuses, profile
         assert got.object_ids == reference.object_ids, profile
         if profile != "kada":
@@ -130,9 +130,9 @@ def test_every_profile_gives_the_same_lineage_events_and_objects(landed: dict[st
             assert got.model_columns == reference.model_columns, profile
     assert reference.model_columns
     # kada's lineage differs from the documented family only where the documented workspace differs
-    kada_vias = {link[1] for link in landed["kada"].links ^ reference.links}
+    kada_vias = {link[1] for link in landed_by_profile["kada"].links ^ reference.links}
     changed = {f"hightouch:sync:{s['id']}" for s in reference.sim.syncs()
-               if s["configuration"] != next(k for k in landed["kada"].sim.syncs() if k["id"] == s["id"])["configuration"]}
+               if s["configuration"] != next(k for k in landed_by_profile["kada"].sim.syncs() if k["id"] == s["id"])["configuration"]}
     assert kada_vias - {None} <= changed
 
 
@@ -145,9 +145,9 @@ def _sync_edges(got: Landed, destination_id: Any) -> list[dict[str, str]]:
 
 
 def test_case4_same_named_destinations_stay_apart_and_no_configuration_key_is_a_host(
-    landed: dict[str, Landed],
+    landed_by_profile: dict[str, Landed],
 ) -> None:
-    got = landed["documented"]
+    got = landed_by_profile["documented"]
     destinations = got.sim.destinations()
     by_name: dict[tuple[str, str], list[dict[str, Any]]] = {}
     for d in destinations:
@@ -185,8 +185,8 @@ def _sync_edges_exist(sim: HightouchSimulator, destination: dict[str, Any]) -> b
                s["configuration"].get("object") for s in sim.syncs())
 
 
-def test_case5_a_sync_naming_no_object_flows_into_its_destination(landed: dict[str, Landed]) -> None:
-    got = landed["documented"]
+def test_case5_a_sync_naming_no_object_flows_into_its_destination(landed_by_profile: dict[str, Landed]) -> None:
+    got = landed_by_profile["documented"]
     webhooks = {d["id"]: d for d in got.sim.destinations() if d["type"] == "webhook"}
     edges = [r for d in webhooks for r in _sync_edges(got, d)]
     assert edges
@@ -199,8 +199,8 @@ def test_case5_a_sync_naming_no_object_flows_into_its_destination(landed: dict[s
     assert got.problems["hightouch.unresolved.sync_object_missing"] == len({r["via_object_id"] for r in edges})
 
 
-def test_case6_datahub_mapping_shapes_give_the_same_column_edges(landed: dict[str, Landed]) -> None:
-    got, documented = landed["documented-datahub-mappings"], landed["documented"]
+def test_case6_datahub_mapping_shapes_give_the_same_column_edges(landed_by_profile: dict[str, Landed]) -> None:
+    got, documented = landed_by_profile["documented-datahub-mappings"], landed_by_profile["documented"]
     configs = [s["configuration"] for s in got.sim.syncs()]
     assert all(any(key in c for c in configs) for key in ("fieldMappings", "columnMappings", "columns"))
     columns = {link for link in got.links if link[0] == "column"}
@@ -211,8 +211,8 @@ def test_case6_datahub_mapping_shapes_give_the_same_column_edges(landed: dict[st
     assert empty and got.problems["hightouch.unresolved.mappings_without_columns"] == len(empty)
 
 
-def test_case7_static_and_template_mappings_are_no_column_edges(landed: dict[str, Landed]) -> None:
-    got = landed["documented-datahub-mappings"]
+def test_case7_static_and_template_mappings_are_no_column_edges(landed_by_profile: dict[str, Landed]) -> None:
+    got = landed_by_profile["documented-datahub-mappings"]
     values = {m["from"] for s in got.sim.syncs() for m in s["configuration"].get("mappings", [])
               if m.get("type") in ("static", "template")}
     assert values
@@ -224,21 +224,21 @@ def test_case7_static_and_template_mappings_are_no_column_edges(landed: dict[str
     assert untyped and untyped <= {(r["upstream_column"], r["downstream_column"]) for r in got.link_rows}
 
 
-def test_case8_counts_the_api_does_not_report_are_empty(landed: dict[str, Landed]) -> None:
-    got = landed["documented-sparse-runs"]
+def test_case8_counts_the_api_does_not_report_are_empty(landed_by_profile: dict[str, Landed]) -> None:
+    got = landed_by_profile["documented-sparse-runs"]
     unfinished = [e for e in got.events if e["status"] in ("RUNNING", "QUEUED")]
     finished = [e for e in got.events if e["status"] not in ("RUNNING", "QUEUED")]
     assert unfinished and finished
     assert all(e["rows_failed"] == "" and e["finished_at"] == "" for e in unfinished)  # failedRows had one key
     assert all(e["rows_failed"] != "" for e in finished)
-    documented = {e["event_id"]: e for e in landed["documented"].events}
+    documented = {e["event_id"]: e for e in landed_by_profile["documented"].events}
     assert all(documented[e["event_id"]]["rows_failed"] != "" for e in unfinished)  # known there: all three keys
 
 
 @pytest.mark.parametrize("profile", ["documented-last-finished", "documented-no-last-run-at"])
-def test_case9_runs_are_requested_whenever_lastrunat_cannot_rule_them_out(landed: dict[str, Landed],
+def test_case9_runs_are_requested_whenever_lastrunat_cannot_rule_them_out(landed_by_profile: dict[str, Landed],
                                                                           profile: str) -> None:
-    got = landed[profile]
+    got = landed_by_profile[profile]
     syncs = {f"hightouch:sync:{s['id']}": s for s in got.sim.syncs()}
     hidden = [e for e in got.events if e["status"] in ("RUNNING", "QUEUED") and
               (syncs[e["object_id"]].get("lastRunAt") or "") < "2026-11-22"]
@@ -252,8 +252,8 @@ def test_case9_runs_are_requested_whenever_lastrunat_cannot_rule_them_out(landed
     assert got.requests["GET /syncs/{id}/runs"] == len(syncs)  # every sync that existed is asked
 
 
-def test_case9_queued_runs_without_startedat_are_placed_by_createdat(landed: dict[str, Landed]) -> None:
-    got = landed["documented-sparse-runs"]
+def test_case9_queued_runs_without_startedat_are_placed_by_createdat(landed_by_profile: dict[str, Landed]) -> None:
+    got = landed_by_profile["documented-sparse-runs"]
     queued = [e for e in got.events if e["status"] == "QUEUED"]
     assert queued and all(e["started_at"] == "" for e in queued)
     assert got.problems["hightouch.sync_run.routed_by_created_at"] == len(queued)
@@ -270,18 +270,18 @@ def test_case9_only_syncs_created_after_the_range_are_not_asked(tmp_path: Path) 
     assert later and requests == len(sim.syncs()) - len(later)
 
 
-def test_case10_a_server_capping_pages_without_hasmore_loses_nothing(landed: dict[str, Landed]) -> None:
-    got = landed["documented-page-cap"]
+def test_case10_a_server_capping_pages_without_hasmore_loses_nothing(landed_by_profile: dict[str, Landed]) -> None:
+    got = landed_by_profile["documented-page-cap"]
     syncs = len(got.sim.syncs())
     assert syncs > PAGE_CAP
-    assert got.object_ids == landed["documented"].object_ids == got.sim.expected_object_ids(END)
+    assert got.object_ids == landed_by_profile["documented"].object_ids == got.sim.expected_object_ids(END)
     # no hasMore: pages until an empty one (one extra request), plus the connection probe
     assert got.requests["GET /syncs"] == math.ceil(syncs / PAGE_CAP) + (syncs % PAGE_CAP == 0) + 1 + 1
 
 
-def test_case11_a_dbt_cloud_model_reads_its_compiled_sql_only(landed: dict[str, Landed]) -> None:
+def test_case11_a_dbt_cloud_model_reads_its_compiled_sql_only(landed_by_profile: dict[str, Landed]) -> None:
     for profile in ("documented", "documented-dbt-cloud-type"):
-        got = landed[profile]
+        got = landed_by_profile[profile]
         model = next(m for m in got.sim.models() if "dbt_cloud" in m)
         assert model["createdAt"] < "2026-11-23"
         upstream = {(r["upstream_database"], r["upstream_schema"], r["upstream_object"]) for r in got.link_rows
@@ -291,8 +291,8 @@ def test_case11_a_dbt_cloud_model_reads_its_compiled_sql_only(landed: dict[str, 
         assert not any(name.lower() == model["dbt_cloud"]["name"].lower() for _, _, name in upstream)
 
 
-def test_case14_warehouse_names_are_spelled_as_the_warehouse_stores_them(landed: dict[str, Landed]) -> None:
-    got = landed["documented"]
+def test_case14_warehouse_names_are_spelled_as_the_warehouse_stores_them(landed_by_profile: dict[str, Landed]) -> None:
+    got = landed_by_profile["documented"]
     snowflake = [r for r in got.link_rows if (r["upstream_host"] or "").endswith("snowflakecomputing.com")]
     assert snowflake
     for r in snowflake:
@@ -339,7 +339,7 @@ def test_case9_neither_lastrunat_nor_status_skips_a_sync() -> None:
     from kada_dagster.hightouch.records import parse_sync
 
     problems = ProblemLog()
-    cases = [
+    cases: list[tuple[dict[str, Any], bool]] = [
         ({"lastRunAt": "2026-11-20T10:00:00.000Z", "status": "success"}, True),  # may be the last *finished*
         ({"lastRunAt": "2026-11-20T10:00:00.000Z", "status": "warning"}, True),
         ({"createdAt": "2026-11-23T00:00:00.000Z", "lastRunAt": None, "status": "pending"}, False),
@@ -377,8 +377,8 @@ def _into(got: Landed, model_id: int) -> list[tuple[Any, ...]]:
     return [e for e in got.model_columns if e[12] == f"hightouch:model:{model_id}"]
 
 
-def test_model_columns_of_every_model_type(landed: dict[str, Landed]) -> None:
-    got = landed["documented"]
+def test_model_columns_of_every_model_type(landed_by_profile: dict[str, Landed]) -> None:
+    got = landed_by_profile["documented"]
     models = {m["id"]: m for m in got.sim.models() if f"hightouch:model:{m['id']}" in got.object_ids}
     table_edges = {(e[4], e[5], e[6], e[12]) for e in got.links if e[0] == "table" and e[2] == "table"}
     seen: set[str] = set()
@@ -409,8 +409,8 @@ def test_model_columns_of_every_model_type(landed: dict[str, Landed]) -> None:
     assert got.problems.get("hightouch.column_lineage.custom_model", 0) > 0
 
 
-def test_a_visual_filter_in_another_shape_gives_no_indirect_edge_and_is_counted(landed: dict[str, Landed]) -> None:
-    got, reference = landed["documented-opaque-filter"], landed["documented"]
+def test_a_visual_filter_in_another_shape_gives_no_indirect_edge_and_is_counted(landed_by_profile: dict[str, Landed]) -> None:
+    got, reference = landed_by_profile["documented-opaque-filter"], landed_by_profile["documented"]
     visual = [m["id"] for m in got.sim.models() if m["queryType"] == "visual"]
     assert visual and got.problems.get("hightouch.column_lineage.visual_filter_unread", 0) >= 1
     for mid in visual:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 
 import pytest
 
@@ -16,21 +15,10 @@ from kada_dagster.core.api_errors import (
 )
 from kada_dagster.core.settings import SettingsError
 from kada_dagster_tests.ht_helpers import END, hightouch_resource
-from kada_sim.hightouch import HightouchSimConfig, HightouchSimulator
+from kada_sim.hightouch import HightouchSimulator
 
-
-@pytest.fixture
-def make_sim() -> Iterator:
-    sims: list[HightouchSimulator] = []
-
-    def start(**options: object) -> tuple[HightouchSimulator, str]:
-        sim = HightouchSimulator(HightouchSimConfig(seed=11, end=END, days=3, **options))
-        sims.append(sim)
-        return sim, sim.start()
-
-    yield start
-    for sim in sims:
-        sim.stop()
+HTTP_SIM = {"seed": 11, "end": END, "days": 3}
+"""The workspace of every simulator here (conftest's ``make_sim(**HTTP_SIM, ...)``)."""
 
 
 def endpoint_count(sim: HightouchSimulator, endpoint: str) -> int:
@@ -38,7 +26,7 @@ def endpoint_count(sim: HightouchSimulator, endpoint: str) -> int:
 
 
 def test_offset_paging_without_has_more_on_an_exact_multiple_stops_on_the_empty_page(make_sim) -> None:
-    sim, url = make_sim(n_sources=200)
+    sim, url = make_sim(**HTTP_SIM, n_sources=200)
     client = hightouch_resource(url, sim.config.token).get_client()
     sources = client.list_sources()
     assert len(sources) == 200 and len({s.id for s in sources}) == 200
@@ -48,21 +36,21 @@ def test_offset_paging_without_has_more_on_an_exact_multiple_stops_on_the_empty_
 def test_offset_paging_without_has_more_reads_on_past_a_short_page(make_sim) -> None:
     # A short page proves nothing without hasMore (a server may cap its page size): only an empty page ends
     # the list, at the cost of one request.
-    sim, url = make_sim(n_sources=150)
+    sim, url = make_sim(**HTTP_SIM, n_sources=150)
     client = hightouch_resource(url, sim.config.token).get_client()
     assert len(client.list_sources()) == 150
     assert endpoint_count(sim, "GET /sources") == 3
 
 
 def test_offset_paging_with_has_more_needs_no_extra_page(make_sim) -> None:
-    sim, url = make_sim(n_syncs=200, n_models=40)
+    sim, url = make_sim(**HTTP_SIM, n_syncs=200, n_models=40)
     client = hightouch_resource(url, sim.config.token).get_client()
     assert [s.id for s in client.list_syncs()] == [str(s["id"]) for s in sim.syncs()]
     assert endpoint_count(sim, "GET /syncs") == 2
 
 
 def test_5xx_and_malformed_json_are_retried_until_success(make_sim) -> None:
-    sim, url = make_sim()
+    sim, url = make_sim(**HTTP_SIM)
     sim.inject_fault("/sources", "500", 2)
     sim.inject_fault("/sources", "malformed", 1)
     client = hightouch_resource(url, sim.config.token).get_client()
@@ -73,7 +61,7 @@ def test_5xx_and_malformed_json_are_retried_until_success(make_sim) -> None:
 
 
 def test_retries_stop_at_the_limit_with_a_clear_error(make_sim) -> None:
-    sim, url = make_sim()
+    sim, url = make_sim(**HTTP_SIM)
     sim.inject_fault("/sources", "503", 10)
     client = hightouch_resource(url, sim.config.token, max_retries=2).get_client()
     with pytest.raises(ApiError, match=r"still failing after 3 attempts \(last: HTTP 503\)"):
@@ -82,7 +70,7 @@ def test_retries_stop_at_the_limit_with_a_clear_error(make_sim) -> None:
 
 
 def test_persistently_malformed_json_fails_naming_the_endpoint(make_sim) -> None:
-    sim, url = make_sim()
+    sim, url = make_sim(**HTTP_SIM)
     sim.inject_fault("/models", "malformed", 10)
     client = hightouch_resource(url, sim.config.token).get_client()
     with pytest.raises(RetriesExhaustedError, match="GET models still failing after 3 attempts") as caught:
@@ -93,7 +81,7 @@ def test_persistently_malformed_json_fails_naming_the_endpoint(make_sim) -> None
 
 
 def test_401_is_not_retried_and_names_the_token_setting(make_sim) -> None:
-    sim, url = make_sim()
+    sim, url = make_sim(**HTTP_SIM)
     client = hightouch_resource(url, "wrong-token-value").get_client()
     with pytest.raises(AuthError) as caught:
         client.test_connection()
@@ -103,7 +91,7 @@ def test_401_is_not_retried_and_names_the_token_setting(make_sim) -> None:
 
 
 def test_401_names_the_env_var_for_the_default_instance(make_sim, monkeypatch: pytest.MonkeyPatch) -> None:
-    sim, url = make_sim()
+    sim, url = make_sim(**HTTP_SIM)
     monkeypatch.setenv("HIGHTOUCH_API_TOKEN", "also-wrong")
     monkeypatch.setenv("HIGHTOUCH_API_BASE_URL", url)
     from kada_dagster.hightouch.resources import HightouchResource
@@ -113,7 +101,7 @@ def test_401_names_the_env_var_for_the_default_instance(make_sim, monkeypatch: p
 
 
 def test_missing_token_fails_before_any_request(make_sim, monkeypatch: pytest.MonkeyPatch) -> None:
-    sim, url = make_sim()
+    sim, url = make_sim(**HTTP_SIM)
     monkeypatch.delenv("HIGHTOUCH_API_TOKEN", raising=False)
     monkeypatch.delenv("KADA_HIGHTOUCH_CONFIG", raising=False)
     from kada_dagster.hightouch.resources import HightouchResource
@@ -124,7 +112,7 @@ def test_missing_token_fails_before_any_request(make_sim, monkeypatch: pytest.Mo
 
 
 def test_404_is_not_retried(make_sim) -> None:
-    sim, url = make_sim()
+    sim, url = make_sim(**HTTP_SIM)
     client = hightouch_resource(url, sim.config.token).get_client()
     with pytest.raises(NotFoundError):
         client.get_object("models", "987654321")
@@ -132,7 +120,7 @@ def test_404_is_not_retried(make_sim) -> None:
 
 
 def test_client_side_limiter_keeps_under_the_server_window(make_sim) -> None:
-    sim, url = make_sim(rate_limit=(20, 1.0), n_syncs=30)
+    sim, url = make_sim(**HTTP_SIM, rate_limit=(20, 1.0), n_syncs=30)
     # `sliding` never draws a 429 (the adaptive default's one deliberate 429: test_rate_limit.py)
     client = hightouch_resource(url, sim.config.token, rate_limit_requests=20, rate_limit_period_seconds=1.0,
                                 rate_limit_margin_seconds=0.05, rate_limit_kind="sliding").get_client()
@@ -144,7 +132,7 @@ def test_client_side_limiter_keeps_under_the_server_window(make_sim) -> None:
 
 
 def test_429_without_retry_after_is_backed_off_and_recovered(make_sim) -> None:
-    sim, url = make_sim(rate_limit=(5, 0.5), n_syncs=20)
+    sim, url = make_sim(**HTTP_SIM, rate_limit=(5, 0.5), n_syncs=20)
     client = hightouch_resource(url, sim.config.token, rate_limit_requests=10_000, max_retries=10,
                                 backoff_base_seconds=0.05).get_client()
     results = client.http.map_concurrent(lambda s: client.get_object("syncs", str(s["id"])), sim.syncs())
@@ -153,7 +141,7 @@ def test_429_without_retry_after_is_backed_off_and_recovered(make_sim) -> None:
 
 
 def test_timeouts_are_retried(make_sim) -> None:
-    sim, url = make_sim(timeout_sleep_s=2.0)
+    sim, url = make_sim(**HTTP_SIM, timeout_sleep_s=2.0)
     sim.inject_fault("/destinations", "timeout", 1)
     client = hightouch_resource(url, sim.config.token, timeout=0.3).get_client()
     assert len(client.list_destinations()) == len(sim.destinations())
@@ -161,7 +149,7 @@ def test_timeouts_are_retried(make_sim) -> None:
 
 
 def test_connection_reset_is_retried(make_sim) -> None:
-    sim, url = make_sim()
+    sim, url = make_sim(**HTTP_SIM)
     sim.inject_fault("/destinations", "reset", 1)
     client = hightouch_resource(url, sim.config.token).get_client()
     assert len(client.list_destinations()) == len(sim.destinations())
@@ -169,7 +157,7 @@ def test_connection_reset_is_retried(make_sim) -> None:
 
 @pytest.mark.parametrize("fault", ["empty_200", "string_200", "malformed"])
 def test_a_bad_200_on_a_list_page_is_retried_never_read_as_an_empty_page(make_sim, fault: str) -> None:
-    sim, url = make_sim(n_sources=30)
+    sim, url = make_sim(**HTTP_SIM, n_sources=30)
     sim.inject_fault("/sources", fault, 1)
     client = hightouch_resource(url, sim.config.token).get_client()
     sources = client.list_sources()
@@ -178,7 +166,7 @@ def test_a_bad_200_on_a_list_page_is_retried_never_read_as_an_empty_page(make_si
 
 
 def test_a_bad_200_that_persists_fails_naming_the_endpoint_and_the_shape(make_sim) -> None:
-    sim, url = make_sim()
+    sim, url = make_sim(**HTTP_SIM)
     sim.inject_fault("/sources", "string_200", 10)
     client = hightouch_resource(url, sim.config.token).get_client()
     with pytest.raises(RetriesExhaustedError, match=r"GET sources still failing.*'data' list \(got a str\)"):
@@ -186,7 +174,7 @@ def test_a_bad_200_that_persists_fails_naming_the_endpoint_and_the_shape(make_si
 
 
 def test_a_proxy_html_502_is_retried_and_its_page_never_reaches_the_message(make_sim) -> None:
-    sim, url = make_sim()
+    sim, url = make_sim(**HTTP_SIM)
     sim.inject_fault("/models", "html_502", 10)
     client = hightouch_resource(url, sim.config.token, max_retries=1).get_client()
     with pytest.raises(RetriesExhaustedError, match=r"last: HTTP 502") as caught:
@@ -195,7 +183,7 @@ def test_a_proxy_html_502_is_retried_and_its_page_never_reaches_the_message(make
 
 
 def test_retry_after_is_honoured_when_a_server_sends_it(make_sim) -> None:
-    sim, url = make_sim()
+    sim, url = make_sim(**HTTP_SIM)
     sim.inject_fault("/destinations", "retry_after_503", 1)
     # The backoff alone would wait 0.01 s; the server asked for 1 s.
     client = hightouch_resource(url, sim.config.token, backoff_base_seconds=0.01).get_client()

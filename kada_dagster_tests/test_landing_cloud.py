@@ -14,20 +14,27 @@ import hashlib
 import logging
 import socket
 import time
-import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
-from urllib.parse import parse_qs, urlparse
+from urllib.parse import parse_qs
 
 import pytest
 
+from kada_dagster_tests.cloud_helpers import (
+    S3_KEY_ID,
+    S3_SECRET,
+    azure_via_proxy,
+    blob_names,
+    closed_port,
+    container_sas,
+    s3_keys,
+    s3_via_proxy,
+    unique_name,
+    use_azure,
+)
 from kada_dagster_tests.landing_helpers import (
     CORRUPT,
-    FaultProxy,
-    ProxyRule,
     Reply,
     Seen,
     assert_no_secret,
@@ -41,23 +48,10 @@ from kada_dagster_tests.landing_helpers import (
     stamp_of,
     yesterday,
 )
-from kada_sim.hightouch import HightouchSimConfig, HightouchSimulator
 
 LANDING_DIR = "lz/hightouch/landing"
-S3_SECRET = "kada-sentinel-aws-secret-5b0d9e"
-S3_KEY_ID = "AKIAKADASENTINEL0001"
-
-
-def _unique(prefix: str) -> str:
-    return f"{prefix}-{uuid.uuid4().hex[:10]}"
-
-
-def _closed_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
+SIM_OPTIONS = {"seed": 11}  # conftest's `sim`
+pytestmark = pytest.mark.usefixtures("clean_landing_env")
 def _b64(digest: bytes) -> str:
     return base64.b64encode(digest).decode()
 
@@ -74,33 +68,8 @@ def _md5_checked_puts(puts: list[Seen], landed: dict[str, bytes]) -> list[tuple[
     return out
 
 
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("KADA_LANDING_URL", "KADA_AUTO_PUSH", "KADA_HIGHTOUCH_CONFIG", "HIGHTOUCH_API_TOKEN",
-                 "HIGHTOUCH_API_BASE_URL", "AZURE_STORAGE_ACCOUNT_URL", "AZURE_STORAGE_SAS_TOKEN",
-                 "AZURE_STORAGE_KEY", "AWS_ENDPOINT_URL_S3"):
-        monkeypatch.delenv(name, raising=False)
-
-
-@pytest.fixture(scope="module")
-def sim() -> Iterator[tuple[str, str]]:
-    simulator = HightouchSimulator(HightouchSimConfig(seed=11))
-    with simulator.serve() as url:
-        yield url, simulator.config.token
-
-
-@pytest.fixture(scope="module")
-def extracted(sim: tuple[str, str], tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
-    """raw + tables + checks of one partition, once, by the daily job in manual-push mode."""
-    intermediate = tmp_path_factory.mktemp("intermediate")
-    day = yesterday()
-    result = run_daily(hightouch_defs(*sim, intermediate, auto_push=False), day)
-    assert result.success, failure_text(result)
-    return intermediate, day
-
-
-def _landing_defs(sim: tuple[str, str], extracted: tuple[Path, str]) -> Any:
-    return hightouch_defs(*sim, extracted[0])
+def _landing_defs(sim_endpoint: tuple[str, str], extracted: tuple[Path, str]) -> Any:
+    return hightouch_defs(*sim_endpoint, extracted[0])
 
 
 # --------------------------------------------------------------------------------------------
@@ -108,69 +77,36 @@ def _landing_defs(sim: tuple[str, str], extracted: tuple[Path, str]) -> Any:
 # --------------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def s3(moto_s3: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Any:
-    """An admin client on moto; the code under test gets sentinel credentials (moto accepts any)."""
-    import boto3
-
-    client = boto3.client("s3", endpoint_url=moto_s3["endpoint_url"], region_name=moto_s3["region"],
-                          aws_access_key_id=moto_s3["access_key"], aws_secret_access_key=moto_s3["secret_key"])
-    monkeypatch.setenv("AWS_ACCESS_KEY_ID", S3_KEY_ID)
-    monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", S3_SECRET)
-    return client
-
-
-def _s3_keys(s3: Any, bucket: str) -> list[str]:
-    return sorted(o["Key"] for o in s3.list_objects_v2(Bucket=bucket).get("Contents", []))
-
-
 def _s3_check(s3: Any, bucket: str, prefix: str, day: str, instance: str = "hightouch") -> dict[str, bytes]:
     base = f"{prefix}/lz/{instance}/landing/"
-    keys = _s3_keys(s3, bucket)
+    keys = s3_keys(s3, bucket)
     assert all(k.startswith(base) for k in keys), keys
     data = {k[len(base):]: s3.get_object(Bucket=bucket, Key=k)["Body"].read() for k in keys}
     check_file_set(data, data.__getitem__, day, instance)
     return data
 
 
-def _moto_port(moto_s3: dict[str, str]) -> int:
-    return int(urlparse(moto_s3["endpoint_url"]).port or 0)
-
-
 def _s3_landing_bucket(s3: Any, monkeypatch: pytest.MonkeyPatch, name: str) -> str:
     """A new bucket (``name`` made unique), with KADA_LANDING_URL pointing at ``prefix`` in it."""
-    bucket = _unique(name)
+    bucket = unique_name(name)
     s3.create_bucket(Bucket=bucket)
     monkeypatch.setenv("KADA_LANDING_URL", f"s3://{bucket}/prefix")
     return bucket
 
 
-@contextmanager
-def _s3_via_proxy(moto_s3: dict[str, str], monkeypatch: pytest.MonkeyPatch,
-                  rule: ProxyRule = lambda m, p, n: None) -> Iterator[FaultProxy]:
-    """Within the block the code under test reaches moto through a FaultProxy (see its ``rule``); after
-    it, directly again."""
-    with FaultProxy(_moto_port(moto_s3), rule) as proxy:
-        monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{proxy.port}")
-        try:
-            yield proxy
-        finally:
-            monkeypatch.setenv("AWS_ENDPOINT_URL", moto_s3["endpoint_url"])
-
-
 def test_s3_partition_lands_contract_file_set_verified_and_rerun_identical(
-    s3: Any, moto_s3: dict[str, str], sim: tuple[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    s3: Any, moto_s3: dict[str, str], sim_endpoint: tuple[str, str], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.INFO)
     bucket, day = _s3_landing_bucket(s3, monkeypatch, "kada-land"), yesterday()
-    defs = hightouch_defs(*sim, tmp_path / "intermediate")
-    with _s3_via_proxy(moto_s3, monkeypatch) as wire:  # records what the S3 client sends
+    defs = hightouch_defs(*sim_endpoint, tmp_path / "intermediate")
+    with s3_via_proxy(moto_s3, monkeypatch) as wire:  # records what the S3 client sends
         first = run_daily(defs, day)
     assert first.success, failure_text(first)
 
     landed = _s3_check(s3, bucket, "prefix", day)
-    assert _s3_keys(s3, bucket) == sorted(f"prefix/{LANDING_DIR}/{n}" for n in expected_names(day))
+    assert s3_keys(s3, bucket) == sorted(f"prefix/{LANDING_DIR}/{n}" for n in expected_names(day))
 
     # Each upload carried Content-MD5 and x-amz-checksum-sha256 of exactly the landed bytes, for the store
     # to verify; the old manifest was withdrawn before the first put, and the manifest went last.
@@ -199,14 +135,14 @@ def test_s3_partition_lands_contract_file_set_verified_and_rerun_identical(
 
 
 def test_s3_missing_bucket_fails_clearly_and_lands_nothing(
-    s3: Any, sim: tuple[str, str], extracted: tuple[Path, str], monkeypatch: pytest.MonkeyPatch,
+    s3: Any, sim_endpoint: tuple[str, str], extracted: tuple[Path, str], monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.INFO)
-    bucket = _unique("kada-missing")
+    bucket = unique_name("kada-missing")
     monkeypatch.setenv("KADA_LANDING_URL", f"s3://{bucket}/prefix")
     started = time.monotonic()
-    result = run_landing(_landing_defs(sim, extracted), extracted[1])
+    result = run_landing(_landing_defs(sim_endpoint, extracted), extracted[1])
     assert not result.success
     assert time.monotonic() - started < 20
     message = failure_text(result)
@@ -217,7 +153,7 @@ def test_s3_missing_bucket_fails_clearly_and_lands_nothing(
 
 
 def test_s3_transient_errors_are_retried(
-    s3: Any, moto_s3: dict[str, str], sim: tuple[str, str], extracted: tuple[Path, str],
+    s3: Any, moto_s3: dict[str, str], sim_endpoint: tuple[str, str], extracted: tuple[Path, str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     bucket, day = _s3_landing_bucket(s3, monkeypatch, "kada-retry"), extracted[1]
@@ -234,8 +170,8 @@ def test_s3_transient_errors_are_retried(
             return internal
         return None
 
-    with _s3_via_proxy(moto_s3, monkeypatch, rule) as proxy:
-        result = run_landing(_landing_defs(sim, extracted), day)
+    with s3_via_proxy(moto_s3, monkeypatch, rule) as proxy:
+        result = run_landing(_landing_defs(sim_endpoint, extracted), day)
     assert result.success, failure_text(result)
     assert [p.status for p in proxy.puts(metadata_file)] == [503, 200]
     assert [s.status for s in proxy.seen if s.method == "DELETE"][:3] == [500, 500, 204]
@@ -243,11 +179,11 @@ def test_s3_transient_errors_are_retried(
 
 
 def test_s3_upload_failing_midway_leaves_no_manifest_and_rerun_completes(
-    s3: Any, moto_s3: dict[str, str], sim: tuple[str, str], extracted: tuple[Path, str],
+    s3: Any, moto_s3: dict[str, str], sim_endpoint: tuple[str, str], extracted: tuple[Path, str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     bucket, day = _s3_landing_bucket(s3, monkeypatch, "kada-midway"), extracted[1]
-    defs = _landing_defs(sim, extracted)
+    defs = _landing_defs(sim_endpoint, extracted)
     assert run_landing(defs, day).success  # a complete set from an earlier run
     _s3_check(s3, bucket, "prefix", day)
 
@@ -256,7 +192,7 @@ def test_s3_upload_failing_midway_leaves_no_manifest_and_rerun_completes(
     events_file = f"hightouch_events_{stamp_of(day)}.csv.gz"
     bad_digest = Reply(400, b"<Error><Code>BadDigest</Code><Message>The Content-MD5 you specified did not "
                             b"match what we received.</Message></Error>")
-    with _s3_via_proxy(moto_s3, monkeypatch,
+    with s3_via_proxy(moto_s3, monkeypatch,
                        lambda m, p, n: bad_digest if m == "PUT" and p.endswith(events_file) else None):
         failed = run_landing(defs, day)
     assert not failed.success
@@ -264,7 +200,7 @@ def test_s3_upload_failing_midway_leaves_no_manifest_and_rerun_completes(
     assert f"put s3://{bucket}/prefix/{LANDING_DIR}/{events_file} failed" in message
     assert "checksum" in message and "BadDigest" in message
     assert "2 of 5 files had been put" in message and "nothing of this partition's file set was left" in message
-    assert _s3_keys(s3, bucket) == []  # no manifest, and no partial set
+    assert s3_keys(s3, bucket) == []  # no manifest, and no partial set
 
     rerun = run_landing(defs, day)
     assert rerun.success, failure_text(rerun)
@@ -272,14 +208,14 @@ def test_s3_upload_failing_midway_leaves_no_manifest_and_rerun_completes(
 
 
 def test_s3_compatible_store_mode_sends_content_md5_only(
-    s3: Any, moto_s3: dict[str, str], sim: tuple[str, str], extracted: tuple[Path, str],
+    s3: Any, moto_s3: dict[str, str], sim_endpoint: tuple[str, str], extracted: tuple[Path, str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     """botocore's AWS_REQUEST_CHECKSUM_CALCULATION=when_required (for stores without x-amz-checksum-*)."""
     bucket, day = _s3_landing_bucket(s3, monkeypatch, "kada-compat"), extracted[1]
     monkeypatch.setenv("AWS_REQUEST_CHECKSUM_CALCULATION", "when_required")
-    with _s3_via_proxy(moto_s3, monkeypatch) as wire:
-        result = run_landing(_landing_defs(sim, extracted), day)
+    with s3_via_proxy(moto_s3, monkeypatch) as wire:
+        result = run_landing(_landing_defs(sim_endpoint, extracted), day)
     assert result.success, failure_text(result)
     landed = _s3_check(s3, bucket, "prefix", day)
     for headers, _ in _md5_checked_puts(wire.puts(), landed):
@@ -291,65 +227,15 @@ def test_s3_compatible_store_mode_sends_content_md5_only(
 # --------------------------------------------------------------------------------------------
 
 
-@pytest.fixture
-def blob_admin(azurite_blob: dict[str, str]) -> Any:
-    from azure.storage.blob import BlobServiceClient
-
-    return BlobServiceClient(account_url=azurite_blob["account_url"],
-                             credential={"account_name": azurite_blob["account_name"],
-                                         "account_key": azurite_blob["account_key"]})
-
-
-def _sas(azurite_blob: dict[str, str], container: str, *, key: str | None = None, delete: bool = True) -> str:
-    from azure.storage.blob import ContainerSasPermissions, generate_container_sas
-
-    return generate_container_sas(
-        azurite_blob["account_name"], container, account_key=key or azurite_blob["account_key"],
-        permission=ContainerSasPermissions(read=True, write=True, create=True, delete=delete, list=True),
-        expiry=datetime.now(timezone.utc) + timedelta(hours=1),
-    )
-
-
 def _sas_secrets(sas: str) -> list[str]:
     sig = parse_qs(sas)["sig"][0]
     return [sas, sig, sas.split("sig=", 1)[1].split("&", 1)[0]]
 
 
-def _azurite_port(azurite_blob: dict[str, str]) -> int:
-    return int(urlparse(azurite_blob["account_url"]).port or 0)
-
-
-def _use_azure(monkeypatch: pytest.MonkeyPatch, account_url: str, container: str, *, sas: str | None = None,
-               key: str | None = None) -> None:
-    monkeypatch.setenv("KADA_LANDING_URL", f"azure://{container}/prefix")
-    monkeypatch.setenv("AZURE_STORAGE_ACCOUNT_URL", account_url)
-    if sas:
-        monkeypatch.setenv("AZURE_STORAGE_SAS_TOKEN", sas)
-    if key:
-        monkeypatch.setenv("AZURE_STORAGE_KEY", key)
-
-
-@contextmanager
-def _azure_via_proxy(azurite_blob: dict[str, str], monkeypatch: pytest.MonkeyPatch, container: str, sas: str,
-                     rule: ProxyRule = lambda m, p, n: None) -> Iterator[FaultProxy]:
-    """Within the block the code under test reaches Azurite (with ``sas``) through a FaultProxy (see its
-    ``rule``); after it, directly again."""
-    with FaultProxy(_azurite_port(azurite_blob), rule) as proxy:
-        _use_azure(monkeypatch, f"http://127.0.0.1:{proxy.port}/devstoreaccount1", container, sas=sas)
-        try:
-            yield proxy
-        finally:
-            _use_azure(monkeypatch, azurite_blob["account_url"], container, sas=sas)
-
-
-def _blob_names(blob_admin: Any, container: str) -> list[str]:
-    return sorted(b.name for b in blob_admin.get_container_client(container).list_blobs())
-
-
 def _azure_check(blob_admin: Any, container: str, day: str, instance: str = "hightouch") -> dict[str, bytes]:
     base = f"prefix/lz/{instance}/landing/"
     client = blob_admin.get_container_client(container)
-    names = _blob_names(blob_admin, container)
+    names = blob_names(blob_admin, container)
     assert all(n.startswith(base) for n in names), names
     data = {n[len(base):]: client.download_blob(n).readall() for n in names}
     check_file_set(data, data.__getitem__, day, instance)
@@ -361,19 +247,19 @@ def _azure_check(blob_admin: Any, container: str, day: str, instance: str = "hig
 
 
 def test_azure_sas_partition_lands_contract_file_set_verified(
-    azurite_blob: dict[str, str], blob_admin: Any, sim: tuple[str, str], tmp_path: Path,
+    azurite_blob: dict[str, str], blob_admin: Any, sim_endpoint: tuple[str, str], tmp_path: Path,
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.INFO)
-    container, day = _unique("kada-sas"), yesterday()
+    container, day = unique_name("kada-sas"), yesterday()
     blob_admin.create_container(container)
-    sas = _sas(azurite_blob, container)
-    defs = hightouch_defs(*sim, tmp_path / "intermediate")
-    with _azure_via_proxy(azurite_blob, monkeypatch, container, sas) as wire:
+    sas = container_sas(azurite_blob, container)
+    defs = hightouch_defs(*sim_endpoint, tmp_path / "intermediate")
+    with azure_via_proxy(azurite_blob, monkeypatch, container, sas) as wire:
         first = run_daily(defs, day)
     assert first.success, failure_text(first)
     landed = _azure_check(blob_admin, container, day)
-    assert _blob_names(blob_admin, container) == sorted(f"prefix/{LANDING_DIR}/{n}" for n in expected_names(day))
+    assert blob_names(blob_admin, container) == sorted(f"prefix/{LANDING_DIR}/{n}" for n in expected_names(day))
     puts = wire.puts()
     assert puts[-1].path.endswith(f"hightouch_manifest_{stamp_of(day)}.json")
     _md5_checked_puts(puts, landed)  # validate_content: a transactional Content-MD5 the service checks
@@ -389,84 +275,84 @@ def test_azure_sas_partition_lands_contract_file_set_verified(
 
 @pytest.mark.parametrize("case", ["forged_signature", "no_delete_permission"])
 def test_azure_wrong_sas_fails_clearly_and_lands_nothing(
-    case: str, azurite_blob: dict[str, str], blob_admin: Any, sim: tuple[str, str], extracted: tuple[Path, str],
+    case: str, azurite_blob: dict[str, str], blob_admin: Any, sim_endpoint: tuple[str, str], extracted: tuple[Path, str],
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.INFO)
-    container = _unique("kada-badsas")
+    container = unique_name("kada-badsas")
     blob_admin.create_container(container)
     if case == "forged_signature":  # right shape, signed with another key
-        sas = _sas(azurite_blob, container, key=base64.b64encode(b"not the account key" * 3).decode())
+        sas = container_sas(azurite_blob, container, key=base64.b64encode(b"not the account key" * 3).decode())
     else:
-        sas = _sas(azurite_blob, container, delete=False)
-    _use_azure(monkeypatch, azurite_blob["account_url"], container, sas=sas)
-    result = run_landing(_landing_defs(sim, extracted), extracted[1])
+        sas = container_sas(azurite_blob, container, delete=False)
+    use_azure(monkeypatch, azurite_blob["account_url"], container, sas=sas)
+    result = run_landing(_landing_defs(sim_endpoint, extracted), extracted[1])
     assert not result.success
     message = failure_text(result)
     assert f"{azurite_blob['account_url']}/{container}/prefix/{LANDING_DIR}" in message
     assert "AZURE_STORAGE_SAS_TOKEN" in message
     # Azurite answers both with 403 AuthorizationFailure (Azure: AuthenticationFailed for a bad signature).
     assert "refused the credential" in message and "write, create and delete" in message
-    assert _blob_names(blob_admin, container) == []
+    assert blob_names(blob_admin, container) == []
     assert_no_secret([recorded_text(result), caplog.text], _sas_secrets(sas))
 
 
 def test_azure_account_key_lands(
-    azurite_blob: dict[str, str], blob_admin: Any, sim: tuple[str, str], extracted: tuple[Path, str],
+    azurite_blob: dict[str, str], blob_admin: Any, sim_endpoint: tuple[str, str], extracted: tuple[Path, str],
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.INFO)
-    container = _unique("kada-key")
+    container = unique_name("kada-key")
     blob_admin.create_container(container)
-    _use_azure(monkeypatch, azurite_blob["account_url"], container, key=azurite_blob["account_key"])
-    result = run_landing(_landing_defs(sim, extracted), extracted[1])
+    use_azure(monkeypatch, azurite_blob["account_url"], container, key=azurite_blob["account_key"])
+    result = run_landing(_landing_defs(sim_endpoint, extracted), extracted[1])
     assert result.success, failure_text(result)
     _azure_check(blob_admin, container, extracted[1])
     assert_no_secret([recorded_text(result), caplog.text], [azurite_blob["account_key"]])
 
 
 def test_azure_malformed_key_fails_without_echoing_it(
-    azurite_blob: dict[str, str], blob_admin: Any, sim: tuple[str, str], extracted: tuple[Path, str],
+    azurite_blob: dict[str, str], blob_admin: Any, sim_endpoint: tuple[str, str], extracted: tuple[Path, str],
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
 ) -> None:
     caplog.set_level(logging.INFO)
-    container, bad_key = _unique("kada-badkey"), "kada-sentinel-key-not-base64!!"
+    container, bad_key = unique_name("kada-badkey"), "kada-sentinel-key-not-base64!!"
     blob_admin.create_container(container)
-    _use_azure(monkeypatch, azurite_blob["account_url"], container, key=bad_key)
-    result = run_landing(_landing_defs(sim, extracted), extracted[1])
+    use_azure(monkeypatch, azurite_blob["account_url"], container, key=bad_key)
+    result = run_landing(_landing_defs(sim_endpoint, extracted), extracted[1])
     assert not result.success
     assert "AZURE_STORAGE_KEY" in failure_text(result)
-    assert _blob_names(blob_admin, container) == []
+    assert blob_names(blob_admin, container) == []
     assert_no_secret([recorded_text(result), caplog.text], [bad_key])
 
 
 def test_azure_missing_container_fails_clearly(
-    azurite_blob: dict[str, str], sim: tuple[str, str], extracted: tuple[Path, str],
+    azurite_blob: dict[str, str], sim_endpoint: tuple[str, str], extracted: tuple[Path, str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    container = _unique("kada-nocontainer")
-    _use_azure(monkeypatch, azurite_blob["account_url"], container, key=azurite_blob["account_key"])
-    result = run_landing(_landing_defs(sim, extracted), extracted[1])
+    container = unique_name("kada-nocontainer")
+    use_azure(monkeypatch, azurite_blob["account_url"], container, key=azurite_blob["account_key"])
+    result = run_landing(_landing_defs(sim_endpoint, extracted), extracted[1])
     assert not result.success
     message = failure_text(result)
     assert f"container '{container}' does not exist" in message and "KADA_LANDING_URL" in message
 
 
 def test_azure_corrupted_upload_is_rejected_by_the_store_and_leaves_nothing(
-    azurite_blob: dict[str, str], blob_admin: Any, sim: tuple[str, str], extracted: tuple[Path, str],
+    azurite_blob: dict[str, str], blob_admin: Any, sim_endpoint: tuple[str, str], extracted: tuple[Path, str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    container, day = _unique("kada-corrupt"), extracted[1]
+    container, day = unique_name("kada-corrupt"), extracted[1]
     blob_admin.create_container(container)
-    sas = _sas(azurite_blob, container)
-    defs = _landing_defs(sim, extracted)
-    _use_azure(monkeypatch, azurite_blob["account_url"], container, sas=sas)
+    sas = container_sas(azurite_blob, container)
+    defs = _landing_defs(sim_endpoint, extracted)
+    use_azure(monkeypatch, azurite_blob["account_url"], container, sas=sas)
     assert run_landing(defs, day).success  # a complete set from an earlier run
     _azure_check(blob_admin, container, day)
 
     # The 3rd file's bytes are damaged on the way; Azurite checks them against the Content-MD5 sent.
     events_file = f"hightouch_events_{stamp_of(day)}.csv.gz"
-    with _azure_via_proxy(azurite_blob, monkeypatch, container, sas,
+    with azure_via_proxy(azurite_blob, monkeypatch, container, sas,
                           lambda m, p, n: CORRUPT if m == "PUT" and p.endswith(events_file) else None) as proxy:
         failed = run_landing(defs, day)
     assert not failed.success
@@ -474,7 +360,7 @@ def test_azure_corrupted_upload_is_rejected_by_the_store_and_leaves_nothing(
     message = failure_text(failed)
     assert f"{container}/prefix/{LANDING_DIR}/{events_file} failed" in message
     assert "corrupted in transit" in message and "nothing of this partition's file set was left" in message
-    assert _blob_names(blob_admin, container) == []  # no manifest, and no partial set
+    assert blob_names(blob_admin, container) == []  # no manifest, and no partial set
 
     rerun = run_landing(defs, day)
     assert rerun.success, failure_text(rerun)
@@ -482,10 +368,10 @@ def test_azure_corrupted_upload_is_rejected_by_the_store_and_leaves_nothing(
 
 
 def test_azure_transient_errors_are_retried(
-    azurite_blob: dict[str, str], blob_admin: Any, sim: tuple[str, str], extracted: tuple[Path, str],
+    azurite_blob: dict[str, str], blob_admin: Any, sim_endpoint: tuple[str, str], extracted: tuple[Path, str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    container, day = _unique("kada-busy"), extracted[1]
+    container, day = unique_name("kada-busy"), extracted[1]
     blob_admin.create_container(container)
     metadata_file = f"hightouch_metadata_{stamp_of(day)}.csv.gz"
     busy = Reply(503, b"<?xml version='1.0' encoding='utf-8'?><Error><Code>ServerBusy</Code><Message>The "
@@ -495,8 +381,8 @@ def test_azure_transient_errors_are_retried(
     def rule(method: str, path: str, n: int) -> Reply | None:
         return busy if method == "PUT" and path.endswith(metadata_file) and n == 0 else None
 
-    with _azure_via_proxy(azurite_blob, monkeypatch, container, _sas(azurite_blob, container), rule) as proxy:
-        result = run_landing(_landing_defs(sim, extracted), day)
+    with azure_via_proxy(azurite_blob, monkeypatch, container, container_sas(azurite_blob, container), rule) as proxy:
+        result = run_landing(_landing_defs(sim_endpoint, extracted), day)
     assert result.success, failure_text(result)
     assert [p.status for p in proxy.puts(metadata_file)] == [503, 201]
     _azure_check(blob_admin, container, day)
@@ -509,12 +395,12 @@ def test_azure_transient_errors_are_retried(
 
 @pytest.mark.parametrize("store", ["s3", "azure"])
 def test_unreachable_store_fails_fast_and_clearly(
-    store: str, moto_s3: dict[str, str], azurite_blob: dict[str, str], sim: tuple[str, str],
+    store: str, moto_s3: dict[str, str], azurite_blob: dict[str, str], sim_endpoint: tuple[str, str],
     extracted: tuple[Path, str], monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
 ) -> None:
     """Nothing listens on the port: the SDKs retry (bounded) and the run fails well within a minute."""
     caplog.set_level(logging.INFO)
-    endpoint = f"http://127.0.0.1:{_closed_port()}"
+    endpoint = f"http://127.0.0.1:{closed_port()}"
     secrets = [S3_SECRET]
     if store == "s3":
         monkeypatch.setenv("AWS_SECRET_ACCESS_KEY", S3_SECRET)
@@ -522,12 +408,12 @@ def test_unreachable_store_fails_fast_and_clearly(
         monkeypatch.setenv("KADA_LANDING_URL", "s3://kada-unreachable/prefix")
         setting = "AWS_ENDPOINT_URL"
     else:
-        sas = _sas(azurite_blob, "kada-unreachable")
+        sas = container_sas(azurite_blob, "kada-unreachable")
         secrets = _sas_secrets(sas)
-        _use_azure(monkeypatch, f"{endpoint}/devstoreaccount1", "kada-unreachable", sas=sas)
+        use_azure(monkeypatch, f"{endpoint}/devstoreaccount1", "kada-unreachable", sas=sas)
         setting = "AZURE_STORAGE_ACCOUNT_URL"
     started = time.monotonic()
-    result = run_landing(_landing_defs(sim, extracted), extracted[1])
+    result = run_landing(_landing_defs(sim_endpoint, extracted), extracted[1])
     elapsed = time.monotonic() - started
     assert not result.success
     assert elapsed < 30, f"took {elapsed:.0f}s"
@@ -564,15 +450,15 @@ def test_hevo_partition_lands_on_each_store(
     end = datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
     day = (end - timedelta(days=1)).strftime("%Y-%m-%d")
     sim = HevoSimulator(HevoSimConfig(seed=3, end=end, days=3))
-    name = _unique("kada-hevo")
+    name = unique_name("kada-hevo")
     if store == "s3":
         s3.create_bucket(Bucket=name)
         monkeypatch.setenv("KADA_LANDING_URL", f"s3://{name}/prefix")
         secrets = [S3_SECRET, sim.config.api_secret]
     else:
         blob_admin.create_container(name)
-        sas = _sas(azurite_blob, name)
-        _use_azure(monkeypatch, azurite_blob["account_url"], name, sas=sas)
+        sas = container_sas(azurite_blob, name)
+        use_azure(monkeypatch, azurite_blob["account_url"], name, sas=sas)
         secrets = [*_sas_secrets(sas), sim.config.api_secret]
     with sim.serve() as url:
         resource = HevoResource(base_url=url, api_key=sim.config.api_key, api_secret=sim.config.api_secret,

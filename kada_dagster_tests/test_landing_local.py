@@ -7,10 +7,9 @@ import json
 import os
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import dagster as dg
 import pytest
@@ -36,18 +35,11 @@ from kada_dagster_tests.landing_helpers import (
     run_landing,
     yesterday,
 )
-from kada_sim.hightouch import HightouchSimConfig, HightouchSimulator
 
 REPO = Path(__file__).resolve().parent.parent
 LANDING_DIR = "lz/hightouch/landing"
-
-
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("KADA_LANDING_URL", "KADA_AUTO_PUSH", "KADA_HIGHTOUCH_CONFIG", "HIGHTOUCH_API_TOKEN",
-                 "HIGHTOUCH_API_BASE_URL", "AZURE_STORAGE_ACCOUNT_URL", "AZURE_STORAGE_SAS_TOKEN",
-                 "AZURE_STORAGE_KEY"):
-        monkeypatch.delenv(name, raising=False)
+SIM_OPTIONS = {"seed": 5}  # conftest's `sim`
+pytestmark = pytest.mark.usefixtures("clean_landing_env")
 
 
 # --------------------------------------------------------------------------------------------
@@ -61,20 +53,23 @@ def test_landing_url_selects_the_backend(tmp_path: Path, monkeypatch: pytest.Mon
     assert isinstance(local, LocalLanding) and local.root == tmp_path / "land"
     s3 = landing_from_url("s3://kada-bucket/some/prefix/")
     assert isinstance(s3, S3Landing) and (s3.bucket, s3.prefix) == ("kada-bucket", "some/prefix")
-    assert landing_from_url("s3://kada-bucket").prefix == ""
+    bare = landing_from_url("s3://kada-bucket")
+    assert isinstance(bare, S3Landing) and bare.prefix == ""
 
     monkeypatch.setenv("AZURE_STORAGE_ACCOUNT_URL", "https://kadaacct.blob.core.windows.net")
     monkeypatch.setenv("AZURE_STORAGE_SAS_TOKEN", "https://kadaacct.blob.core.windows.net/c?sv=2024-01-01&sig=abc")
     azure = landing_from_url("azure://landing/pre")
     assert isinstance(azure, AzureBlobLanding) and (azure.container, azure.prefix) == ("landing", "pre")
-    assert azure.resource.credential.token == "sv=2024-01-01&sig=abc"  # a SAS URL is accepted as the token
+    assert cast(Any, azure.resource.credential).token == "sv=2024-01-01&sig=abc"  # a SAS URL is accepted as the token
     assert azure.describe() == "https://kadaacct.blob.core.windows.net/landing/pre"
     monkeypatch.setenv("AZURE_STORAGE_SAS_TOKEN", "?sv=2024-01-01&sig=abc")
-    assert landing_from_url("azure://landing").resource.credential.token == "sv=2024-01-01&sig=abc"
+    question = landing_from_url("azure://landing")
+    assert isinstance(question, AzureBlobLanding)
+    assert cast(Any, question.resource.credential).token == "sv=2024-01-01&sig=abc"
     monkeypatch.delenv("AZURE_STORAGE_SAS_TOKEN")  # a SAS URL as the account URL: no other credential
     monkeypatch.setenv("AZURE_STORAGE_ACCOUNT_URL", "https://kadaacct.blob.core.windows.net/?sv=2024&sig=abc")
     sas_url = landing_from_url("azure://landing/pre")
-    assert sas_url.resource.credential.credential_type == "anonymous"
+    assert isinstance(sas_url, AzureBlobLanding) and sas_url.resource.credential.credential_type == "anonymous"
     assert sas_url.describe() == "https://kadaacct.blob.core.windows.net/landing/pre"
 
 
@@ -181,23 +176,16 @@ def test_unexpected_error_during_landing_still_rolls_back(tmp_path: Path) -> Non
 # --------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def sim() -> Iterator[tuple[str, str]]:
-    simulator = HightouchSimulator(HightouchSimConfig(seed=5))
-    with simulator.serve() as url:
-        yield url, simulator.config.token
-
-
 def _landed(root: Path) -> dict[str, bytes]:
     base = root / LANDING_DIR
     return {p.name: p.read_bytes() for p in base.iterdir()} if base.exists() else {}
 
 
 def test_manual_push_daily_job_stops_before_landing_then_landing_alone_pushes(
-    sim: tuple[str, str], tmp_path: Path,
+    sim_endpoint: tuple[str, str], tmp_path: Path,
 ) -> None:
     day, landing_root = yesterday(), tmp_path / "landing"
-    defs = hightouch_defs(*sim, tmp_path / "intermediate", auto_push=False, landing_url=str(landing_root))
+    defs = hightouch_defs(*sim_endpoint, tmp_path / "intermediate", auto_push=False, landing_url=str(landing_root))
     request = daily_request(defs, day)  # what the shared daily schedule asks for this instance
     assert LANDING_ASSET not in (request.asset_selection or []) and request.partition_key == day
     assert dg.AssetKey(["hightouch", "raw"]) in (request.asset_selection or [])
@@ -218,11 +206,11 @@ def test_manual_push_daily_job_stops_before_landing_then_landing_alone_pushes(
     files = _landed(landing_root)
     check_file_set(files, files.__getitem__, day)
     status = instance.get_latest_materialization_event(LANDING_ASSET)
-    assert status is not None and status.dagster_event.partition == day  # type: ignore[union-attr]
+    assert status is not None and status.dagster_event is not None and status.dagster_event.partition == day
 
 
-def test_manual_push_of_a_partition_never_extracted_fails_clearly(sim: tuple[str, str], tmp_path: Path) -> None:
-    defs = hightouch_defs(*sim, tmp_path / "intermediate", auto_push=False, landing_url=str(tmp_path / "landing"))
+def test_manual_push_of_a_partition_never_extracted_fails_clearly(sim_endpoint: tuple[str, str], tmp_path: Path) -> None:
+    defs = hightouch_defs(*sim_endpoint, tmp_path / "intermediate", auto_push=False, landing_url=str(tmp_path / "landing"))
     result = run_landing(defs, "2026-01-05")
     assert not result.success
     assert "materialise hightouch/metadata for that partition first" in failure_text(result)

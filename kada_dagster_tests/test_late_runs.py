@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
 import pytest
 
 from kada_dagster_tests.ht_helpers import END, build_defs, materialise
-from kada_sim.hightouch import HightouchSimConfig, HightouchSimulator
+from kada_sim.hightouch import HightouchSimulator
 
 DAY = "2026-11-22"  # the last day before the simulator's 'now': some of its runs are still going
 
 
-@pytest.fixture(scope="module")
-def sim() -> Iterator[HightouchSimulator]:
-    simulator = HightouchSimulator(HightouchSimConfig(seed=5, end=END, days=3, n_syncs=12))
-    simulator.start()
-    yield simulator
-    simulator.stop()
+SIM_OPTIONS = {"seed": 5, "end": END, "days": 3, "n_syncs": 12}
+"""conftest's module-scoped `sim`: the simulated Hightouch workspace of these tests."""
 
 
 def _tick(defs: dg.Definitions, instance: dg.DagsterInstance, cursor: str | None) -> dg.SensorExecutionData:

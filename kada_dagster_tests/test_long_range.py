@@ -6,25 +6,19 @@ import os
 import resource
 import subprocess
 import sys
-from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
 
-from kada_sim.hightouch import HightouchSimConfig, HightouchSimulator
+from kada_sim.hightouch import HightouchSimulator
 
 END = datetime(2026, 11, 23, tzinfo=timezone.utc)
 OPEN_FILES = 1024  # the RHEL default the seed docs recommend
 
 
-@pytest.fixture(scope="module")
-def sim() -> Iterator[HightouchSimulator]:
-    simulator = HightouchSimulator(HightouchSimConfig(seed=17, end=END, days=370, n_sources=3, n_models=6,
-                                                      n_destinations=3, n_syncs=6, runs_per_sync_per_day=2))
-    simulator.start()
-    yield simulator
-    simulator.stop()
+SIM_OPTIONS = {"seed": 17, "end": END, "days": 370, "n_sources": 3, "n_models": 6, "n_destinations": 3, "n_syncs": 6, "runs_per_sync_per_day": 2}
+"""conftest's module-scoped `sim`: the simulated Hightouch workspace of these tests."""
 
 
 def _stock_limits() -> None:

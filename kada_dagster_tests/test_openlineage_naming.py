@@ -110,7 +110,7 @@ def _tables() -> dict[str, list[dict[str, Any]]]:
         _row(linkage_type="column", upstream_column="email", downstream_column="Email", transformation="IDENTITY", **sync),
         _row(upstream_object_type="table", upstream_host="mystery-host", upstream_object="t", **model),
     ]
-    events = [
+    events: list[dict[str, Any]] = [
         {"event_id": "hightouch:sync_run:4:1", "object_id": "hightouch:sync:4", "status": "FAILED",
          "started_at": "2026-11-22T01:00:00.000Z", "finished_at": "2026-11-22T01:05:00.000Z", "rows_added": 4,
          "rows_changed": None, "rows_removed": None, "error_message": "timeout after ? seconds"},

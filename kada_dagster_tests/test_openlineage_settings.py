@@ -70,7 +70,8 @@ def _materialise(tmp: Path) -> tuple[dg.ExecuteInProcessResult, str]:
         result = ht_helpers.materialise(ht_helpers.build_defs(url, ht.config.token, tmp), partition=DAY)
     failures = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
     assert [e.step_key for e in failures] == (["hightouch__openlineage"] if failures else [])
-    message = failures[0].step_failure_data.user_failure_data.description if failures else ""
+    failure = failures[0].step_failure_data.user_failure_data if failures else None
+    message = failure.description if failure is not None else ""
     return result, str(message or "")
 
 
@@ -126,7 +127,7 @@ def test_openlineage_yml_file_transport_writes_events_that_validate(monkeypatch:
     metadata = [e for e in result.get_asset_materialization_events() if e.asset_key == OL_KEY][0]
     md = metadata.materialization.metadata
     assert md["events_by_kind"].value == {"ABORT": 2, "COMPLETE": 56, "FAIL": 2, "JOB": 34, "START": 64}
-    assert str(config) in md["setting"].value and str(events_file) in md["transport"].value
+    assert str(config) in str(md["setting"].value) and str(events_file) in str(md["transport"].value)
 
 
 def test_a_file_transport_that_cannot_write_fails_naming_the_yml(monkeypatch: pytest.MonkeyPatch,

@@ -8,6 +8,7 @@ contract check; a masked SQL text or error message never contains an original li
 
 from __future__ import annotations
 
+import dataclasses
 import tempfile
 from datetime import datetime, timezone
 from pathlib import Path
@@ -97,9 +98,10 @@ def test_hevo_parsers_never_crash_and_return_a_record_or_none(items: list[Any], 
         for parse in (hevo.parse_pipeline, hevo.parse_destination, hevo.parse_model, hevo.parse_workflow,
                       lambda d, p: hevo_obj.parse_object(d, p, "1"), lambda d, p: hevo.parse_job(d, p, "1"),
                       lambda d, p: hevo_obj.parse_event_type(d, "pipeline 1", p)):
-            parse(data, problems)
+            record = parse(data, problems)
+            assert record is None or dataclasses.is_dataclass(record)
         if isinstance(data, dict):
-            hevo_obj.parse_mapping(data, event_type, problems)
+            assert dataclasses.is_dataclass(hevo_obj.parse_mapping(data, event_type, problems))
 
 
 # --- normalisers ------------------------------------------------------------------------------------
@@ -114,7 +116,7 @@ def _normalise(source: Any, instance: str, collections: dict[str, list[Any]], se
         return source.normalise(RawPartition(store, instance, WINDOW), ctx).tables
 
 
-def _assert_valid(tables: dict[str, Any]) -> None:
+def assert_valid_tables(tables: dict[str, Any]) -> None:
     for kind in KINDS:
         outcome = contract_check(kind, tables[kind])
         assert outcome.passed, (kind, outcome.problems)  # columns, enums, non-null unique ids
@@ -131,7 +133,7 @@ def test_the_hightouch_normaliser_never_crashes_and_keeps_ids_unique(
     settings_ = resolve_settings(HIGHTOUCH_PROFILE, env={})
     tables = _normalise(HightouchCollector(), "hightouch", {"sources": sources, "models": models,
                         "destinations": destinations, "syncs": syncs, "sync_runs": runs}, settings_)
-    _assert_valid(tables)
+    assert_valid_tables(tables)
 
 
 @NORMALISE
@@ -146,7 +148,7 @@ def test_the_hevo_normaliser_never_crashes_and_keeps_ids_unique(
     collections = {"pipelines": pipelines, "pipeline_objects": objects, "destinations": [], "models": models,
                    "workflows": [], "schema_mappings": mappings, "jobs": jobs,
                    "last_runs": [{"kind": "model", "record": m} for m in models if isinstance(m, dict)]}
-    _assert_valid(_normalise(HevoCollector(), "hevo", collections, settings_))
+    assert_valid_tables(_normalise(HevoCollector(), "hevo", collections, settings_))
 
 
 # --- masking ----------------------------------------------------------------------------------------

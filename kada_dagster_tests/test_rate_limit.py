@@ -13,7 +13,6 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Iterator
 
 import dagster as dg
 import pytest
@@ -26,20 +25,8 @@ from kada_dagster.hightouch.definitions import HightouchCollector
 from kada_dagster_tests.ht_helpers import END, hightouch_resource
 from kada_sim.hightouch import HightouchSimConfig, HightouchSimulator
 
-
-@pytest.fixture
-def make_sim() -> Iterator:
-    sims: list[HightouchSimulator] = []
-
-    def start(**options: object) -> tuple[HightouchSimulator, str]:
-        sim = HightouchSimulator(HightouchSimConfig(seed=13, end=END, days=2, n_sources=2, n_models=4,
-                                                    n_destinations=2, n_syncs=12, **options))
-        sims.append(sim)
-        return sim, sim.start()
-
-    yield start
-    for sim in sims:
-        sim.stop()
+RATE_SIM = {"seed": 13, "end": END, "days": 2, "n_sources": 2, "n_models": 4, "n_destinations": 2, "n_syncs": 12}
+"""The workspace of every simulator here (conftest's ``make_sim(**RATE_SIM, ...)``)."""
 
 
 def _run(sim: HightouchSimulator, url: str, count: int, **client_options: object) -> tuple[list[str], dict]:
@@ -60,8 +47,8 @@ def _get_syncs(sim: HightouchSimulator, url: str, count: int, **client_options: 
 
 
 def test_the_token_bucket_simulator_allows_a_burst_then_only_its_refill(make_sim) -> None:
-    bucket, bucket_url = make_sim(rate_limit=(5, 2.0), rate_limit_kind="token_bucket")  # 5 tokens, 2.5 per s
-    window, window_url = make_sim(rate_limit=(5, 2.0))
+    bucket, bucket_url = make_sim(**RATE_SIM, rate_limit=(5, 2.0), rate_limit_kind="token_bucket")  # 5 tokens, 2.5 per s
+    window, window_url = make_sim(**RATE_SIM, rate_limit=(5, 2.0))
     for sim, url in ((bucket, bucket_url), (window, window_url)):
         with requests.Session() as http:
             http.headers["Authorization"] = f"Bearer {sim.config.token}"
@@ -76,7 +63,7 @@ def test_the_token_bucket_simulator_allows_a_burst_then_only_its_refill(make_sim
 
 @pytest.mark.parametrize("server_kind", ["sliding", "token_bucket"])
 def test_the_sliding_limiter_draws_no_429_from_either_kind_of_server(make_sim, server_kind: str) -> None:
-    sim, url = make_sim(rate_limit=(10, 0.5), rate_limit_kind=server_kind, latency_s=0.01)
+    sim, url = make_sim(**RATE_SIM, rate_limit=(10, 0.5), rate_limit_kind=server_kind, latency_s=0.01)
     started = time.monotonic()
     ids = _get_syncs(sim, url, 35, rate_limit_requests=10, rate_limit_period_seconds=0.5, rate_limit_kind="sliding")
     elapsed = time.monotonic() - started
@@ -89,7 +76,7 @@ def test_the_sliding_limiter_draws_no_429_from_either_kind_of_server(make_sim, s
 def test_the_token_bucket_limiter_draws_no_429_from_a_bucket_even_when_requests_are_slow(make_sim) -> None:
     # 100 ms of latency at 20 tokens a second: two tokens' worth of requests are always unaccounted for
     # by the server when the client decides; in-flight requests must count as taken.
-    sim, url = make_sim(rate_limit=(4, 0.2), rate_limit_kind="token_bucket", latency_s=0.1)
+    sim, url = make_sim(**RATE_SIM, rate_limit=(4, 0.2), rate_limit_kind="token_bucket", latency_s=0.1)
     ids = _get_syncs(sim, url, 30, rate_limit_requests=4, rate_limit_period_seconds=0.2,
                      rate_limit_kind="token_bucket")
     snapshot = sim.stats.snapshot()
@@ -99,7 +86,7 @@ def test_the_token_bucket_limiter_draws_no_429_from_a_bucket_even_when_requests_
 
 
 def test_the_token_bucket_limiter_paces_by_the_refill_so_a_sliding_window_refuses_it(make_sim) -> None:
-    sim, url = make_sim(rate_limit=(10, 0.5), latency_s=0.01)
+    sim, url = make_sim(**RATE_SIM, rate_limit=(10, 0.5), latency_s=0.01)
     ids = _get_syncs(sim, url, 30, rate_limit_requests=10, rate_limit_period_seconds=0.5,
                      rate_limit_kind="token_bucket", backoff_base_seconds=0.02)
     assert len(ids) == 30  # retried through the 429s
@@ -108,7 +95,7 @@ def test_the_token_bucket_limiter_paces_by_the_refill_so_a_sliding_window_refuse
 
 @pytest.mark.parametrize("kind", ["sliding", "token_bucket"])
 def test_a_request_in_flight_holds_its_slot(make_sim, kind: str) -> None:
-    sim, url = make_sim(rate_limit=(3, 0.2), rate_limit_kind=kind, latency_s=0.15)
+    sim, url = make_sim(**RATE_SIM, rate_limit=(3, 0.2), rate_limit_kind=kind, latency_s=0.15)
     ids = _get_syncs(sim, url, 12, rate_limit_requests=3, rate_limit_period_seconds=0.2, rate_limit_kind=kind)
     assert len(ids) == 12
     snapshot = sim.stats.snapshot()
@@ -118,7 +105,7 @@ def test_a_request_in_flight_holds_its_slot(make_sim, kind: str) -> None:
 def test_an_unknown_kind_is_refused_naming_the_setting(make_sim) -> None:
     with pytest.raises(ValueError, match="rate_limit_kind 'fixed' is not one of adaptive, sliding, token_bucket"):
         make_rate_limiter("fixed", 10, 1.0)
-    sim, url = make_sim()
+    sim, url = make_sim(**RATE_SIM)
     with pytest.raises(ValueError, match="rate_limit_kind 'fixed'"):
         hightouch_resource(url, sim.config.token, rate_limit_kind="fixed").get_client()
     with pytest.raises(ValueError, match="unknown rate_limit_kind 'fixed'"):
@@ -232,4 +219,5 @@ def test_the_deliberate_429_is_retried_and_shown_in_the_raw_assets_metadata(make
     assert server["total_requests"] > LIMIT  # more than a window's worth: the limiter had to ask
     assert metadata["rate_limited_429"].value == server["rate_limited"] == 1
     assert metadata["requests"].value == server["total_requests"]
-    assert metadata["limiter"].value["pacing"] == "sliding"
+    limiter = metadata["limiter"].value
+    assert isinstance(limiter, dict) and limiter["pacing"] == "sliding"

@@ -136,3 +136,91 @@ def test_the_guard_sees_cycles_through_function_level_and_importlib_imports(tmp_
     assert any(c.startswith("pkg.a -> pkg.b") for c in cycles), cycles  # b imports a inside a function
     assert any(c.startswith("pkg.c -> pkg.d") for c in cycles), cycles  # d: importlib, inside try
     assert not any("pkg.e" in c for c in cycles), cycles  # a TYPE_CHECKING import never runs
+
+
+# --- the harness (kada_sim) and the benchmarks under the same size caps ---------------------------------
+
+HARNESS = ("kada_sim", "benchmarks")
+TESTS = ROOT / "kada_dagster_tests"
+
+
+def _sources(*folders: str) -> dict[str, ast.Module]:
+    """Every module under ``folders`` by its path relative to the repository."""
+    return {str(path.relative_to(ROOT)): ast.parse(path.read_text(encoding="utf-8"))
+            for folder in folders for path in sorted((ROOT / folder).rglob("*.py"))}
+
+
+def _too_long(trees: dict[str, ast.Module]) -> list[str]:
+    too_long = []
+    for name, tree in trees.items():
+        for node in ast.walk(tree):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef)):
+                limit = MAX_CLASS_LINES if isinstance(node, ast.ClassDef) else MAX_FUNCTION_LINES
+                lines = (node.end_lineno or node.lineno) - node.lineno + 1
+                if lines > limit:
+                    too_long.append(f"{name}:{node.lineno} {node.name}: {lines} lines")
+    return too_long
+
+
+def test_the_harness_and_benchmarks_keep_the_size_caps() -> None:
+    """kada_sim and benchmarks: no file over 400 lines, no function over 60, no class over 250."""
+    trees = _sources(*HARNESS)
+    assert len(trees) > 40  # the scan sees both packages
+    long_files = [f"{name}: {n} lines" for name in trees
+                  if (n := len((ROOT / name).read_text(encoding="utf-8").splitlines())) > MAX_MODULE_LINES]
+    assert long_files == []
+    assert _too_long(trees) == []
+
+
+# --- the tests: no test module imports another; every test asserts -------------------------------------
+
+
+def _imported_modules(tree: ast.Module, package: str) -> set[str]:
+    """Every module an import statement anywhere in ``tree`` names (relative imports resolved in ``package``)."""
+    found: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            found |= {alias.name for alias in node.names}
+        elif isinstance(node, ast.ImportFrom):
+            base = node.module or ""
+            if node.level:
+                base = ".".join([package, *([base] if base else [])])
+            found |= {base} | {f"{base}.{alias.name}" for alias in node.names}
+    return found
+
+
+def _is_test_module(name: str) -> bool:
+    last = name.rsplit(".", 1)[-1]
+    return name.startswith("kada_dagster_tests.") and (last.startswith("test_") or last == "conftest")
+
+
+def test_no_module_imports_a_test_module() -> None:
+    """Shared helpers live in *_helpers.py (one per concern) and shared fixtures in conftest.py: nothing
+    imports a test module (or conftest), so no test module's fixtures or private helpers leak into another."""
+    trees = _sources("kada_dagster_tests", "kada_sim", "benchmarks", "kada_dagster")
+    offenders = sorted(f"{name} imports {module}" for name, tree in trees.items()
+                       for module in _imported_modules(tree, "kada_dagster_tests") if _is_test_module(module))
+    assert offenders == []
+    helpers = sorted(p.name for p in TESTS.glob("*_helpers.py"))
+    assert len(helpers) >= 6, helpers
+
+
+def _asserts(function: ast.FunctionDef | ast.AsyncFunctionDef) -> bool:
+    """An ``assert``, ``pytest.raises``/``pytest.fail``, or a call of a helper named ``assert_*``."""
+    for node in ast.walk(function):
+        if isinstance(node, ast.Assert):
+            return True
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.attr if isinstance(func, ast.Attribute) else func.id if isinstance(func, ast.Name) else ""
+            if name.startswith("assert_") or name in ("raises", "fail"):
+                return True
+    return False
+
+
+def test_every_test_asserts_something() -> None:
+    tests = [(path.name, node) for path in sorted(TESTS.glob("test_*.py"))
+             for node in ast.walk(ast.parse(path.read_text(encoding="utf-8")))
+             if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test_")]
+    assert len(tests) > 200  # the scan sees the suite
+    assert [f"{name}::{node.name}" for name, node in tests if not _asserts(node)] == []

@@ -15,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from kada_dagster_tests.sim_helpers import END, cli_process, http_get, json_200, sim_starter
+from kada_dagster_tests.sim_helpers import END, cli_process, http_get, json_200
 from kada_sim.hevo import (
     EDGE_OBJECT_STATUSES,
     EDGE_PIPELINE_STATUSES,
@@ -81,20 +81,15 @@ def edge_all(url: str, limit: int | None = None, **filters: Any) -> tuple[list[d
         cursor = body["next_cursor"]
 
 
-@pytest.fixture
-def make_sim() -> Iterator[Any]:
-    yield from sim_starter(lambda **options: HevoSimulator(HevoSimConfig(**options)))
-
-
 @pytest.fixture(scope="module")
-def standard() -> Iterator[tuple[HevoSimulator, str]]:
+def standard_served() -> Iterator[tuple[HevoSimulator, str]]:
     sim = HevoSimulator(HevoSimConfig(seed=7, end=END, flavour="standard", n_pipelines=9))
     with sim.serve() as url:
         yield sim, url
 
 
 @pytest.fixture(scope="module")
-def edge() -> Iterator[tuple[HevoSimulator, str]]:
+def edge_served() -> Iterator[tuple[HevoSimulator, str]]:
     sim = HevoSimulator(HevoSimConfig(seed=7, end=END, flavour="edge", n_pipelines=9))
     with sim.serve() as url:
         yield sim, url
@@ -105,7 +100,7 @@ def edge() -> Iterator[tuple[HevoSimulator, str]]:
 
 @pytest.mark.parametrize("flavour", ["standard", "edge"])
 def test_base_url_is_the_host_root_and_auth_is_basic(make_sim: Any, flavour: str) -> None:
-    sim, url = make_sim(flavour=flavour)
+    sim, url = make_sim("hevo", flavour=flavour)
     assert re.match(r"^http://127\.0\.0\.1:\d+$", url)
     api = url + (STD if flavour == "standard" else EDGE)
     unauthorized = {"error_code": "UNAUTHORIZED", "message": "The API key and secret is not valid"}
@@ -118,7 +113,7 @@ def test_base_url_is_the_host_root_and_auth_is_basic(make_sim: Any, flavour: str
 
 @pytest.mark.parametrize("flavour", ["standard", "edge"])
 def test_wrong_flavour_paths_are_404_json(make_sim: Any, flavour: str) -> None:
-    sim, url = make_sim(flavour=flavour)
+    sim, url = make_sim("hevo", flavour=flavour)
     other = EDGE if flavour == "standard" else STD
     status, headers, body = call(f"{url}{other}/pipelines")
     assert status == 404 and headers["Content-Type"].startswith("application/json")
@@ -128,7 +123,7 @@ def test_wrong_flavour_paths_are_404_json(make_sim: Any, flavour: str) -> None:
 
 @pytest.mark.parametrize("flavour", ["standard", "edge"])
 def test_rate_limit_429_and_time_scale(make_sim: Any, flavour: str) -> None:
-    sim, url = make_sim(flavour=flavour, rate_limit=(4, 90.0), time_scale=60)  # 4 per 1.5 s
+    sim, url = make_sim("hevo", flavour=flavour, rate_limit=(4, 90.0), time_scale=60)  # 4 per 1.5 s
     api = url + (STD if flavour == "standard" else EDGE)
     assert [call(f"{api}/destinations")[0] for _ in range(4)] == [200] * 4
     status, headers, body = call(f"{api}/destinations")
@@ -144,7 +139,7 @@ def test_rate_limit_429_and_time_scale(make_sim: Any, flavour: str) -> None:
 
 @pytest.mark.parametrize("flavour", ["standard", "edge"])
 def test_faults_use_paths_relative_to_the_api(make_sim: Any, flavour: str) -> None:
-    sim, url = make_sim(flavour=flavour)
+    sim, url = make_sim("hevo", flavour=flavour)
     api = url + (STD if flavour == "standard" else EDGE)
     sim.inject_fault("/pipelines", "500", 1)
     sim.inject_fault("/destinations", "malformed", 1)
@@ -160,7 +155,7 @@ def test_faults_use_paths_relative_to_the_api(make_sim: Any, flavour: str) -> No
 
 @pytest.mark.parametrize("flavour", ["standard", "edge"])
 def test_deterministic_bytes(make_sim: Any, flavour: str) -> None:
-    (sim_a, url_a), (_, url_b) = make_sim(flavour=flavour, seed=3), make_sim(flavour=flavour, seed=3)
+    (sim_a, url_a), (_, url_b) = make_sim("hevo", flavour=flavour, seed=3), make_sim("hevo", flavour=flavour, seed=3)
     api = STD if flavour == "standard" else EDGE
     pid = sim_a.pipelines()[0]["id"]
     paths = ["/pipelines?limit=100", f"/pipelines/{pid}", f"/pipelines/{pid}/objects", "/destinations"]
@@ -171,13 +166,13 @@ def test_deterministic_bytes(make_sim: Any, flavour: str) -> None:
     )
     for path in paths:
         assert call(url_a + api + path)[2] == call(url_b + api + path)[2], path
-    _, url_c = make_sim(flavour=flavour, seed=4)
+    _, url_c = make_sim("hevo", flavour=flavour, seed=4)
     assert call(url_a + api + "/pipelines")[2] != call(url_c + api + "/pipelines")[2]
 
 
 @pytest.mark.parametrize("flavour", ["standard", "edge"])
 def test_secrets_are_fake_and_recorded(make_sim: Any, flavour: str) -> None:
-    sim, url = make_sim(flavour=flavour)
+    sim, url = make_sim("hevo", flavour=flavour)
     api = url + (STD if flavour == "standard" else EDGE)
     served = (
         call(f"{api}/pipelines?limit=100")[2].decode() + call(f"{api}/destinations?limit=100")[2].decode()
@@ -190,7 +185,7 @@ def test_secrets_are_fake_and_recorded(make_sim: Any, flavour: str) -> None:
 
 
 def test_standard_cursor_pagination(make_sim: Any) -> None:
-    sim, url = make_sim(n_pipelines=25)
+    sim, url = make_sim("hevo", n_pipelines=25)
     first = get_json(f"{url}{STD}/pipelines")  # default page size 10
     assert len(first["data"]) == 10 and first["pagination"]["count"] == 10
     assert isinstance(first["pagination"]["starting_after"], str)
@@ -198,7 +193,7 @@ def test_standard_cursor_pagination(make_sim: Any) -> None:
     assert items == sim.pipelines() and pages == 3
     last = get_json(f"{url}{STD}/pipelines?limit=5&starting_after={first['pagination']['starting_after']}")
     assert last["data"] == sim.pipelines()[10:15]
-    sim2, url2 = make_sim(n_pipelines=20)
+    sim2, url2 = make_sim("hevo", n_pipelines=20)
     items, pages = std_all(f"{url2}{STD}/pipelines", limit=10)  # exact multiple: no pagination on page 2
     assert items == sim2.pipelines() and pages == 2
     assert "pagination" not in get_json(f"{url2}{STD}/pipelines?limit=100")
@@ -209,8 +204,8 @@ def test_standard_cursor_pagination(make_sim: Any) -> None:
     assert call(f"{url}{STD}/destinations?starting_after={cursor}")[0] == 400  # cursor of another list
 
 
-def test_standard_pipeline_shapes(standard: tuple[HevoSimulator, str]) -> None:
-    sim, url = standard
+def test_standard_pipeline_shapes(standard_served: tuple[HevoSimulator, str]) -> None:
+    sim, url = standard_served
     pipelines = sim.pipelines()
     assert {p["status"] for p in pipelines} >= {"ACTIVE", "PAUSED", "DRAFT"}
     for p in pipelines:
@@ -229,7 +224,7 @@ def test_standard_pipeline_shapes(standard: tuple[HevoSimulator, str]) -> None:
 
 
 def test_standard_single_objects_bare_and_source_type_object(make_sim: Any) -> None:
-    sim, url = make_sim(wrap_single_objects=False, source_type_as_object=True)
+    sim, url = make_sim("hevo", wrap_single_objects=False, source_type_as_object=True)
     pipeline = sim.pipelines()[0]
     assert get_json(f"{url}{STD}/pipelines/{pipeline['id']}") == pipeline
     assert pipeline["source"]["type"] == {"name": "POSTGRES", "display_name": "PostgreSQL"}
@@ -237,8 +232,8 @@ def test_standard_single_objects_bare_and_source_type_object(make_sim: Any) -> N
     assert get_json(f"{url}{STD}/models/{model['id']}") == model
 
 
-def test_standard_objects_event_types_and_mappings(standard: tuple[HevoSimulator, str]) -> None:
-    sim, url = standard
+def test_standard_objects_event_types_and_mappings(standard_served: tuple[HevoSimulator, str]) -> None:
+    sim, url = standard_served
     statuses: Counter[str] = Counter()
     mapping_statuses: Counter[str] = Counter()
     derived = 0
@@ -299,14 +294,21 @@ def test_standard_objects_event_types_and_mappings(standard: tuple[HevoSimulator
         f
         for p in sim.pipelines()
         for e in sim.event_types_for(p["id"])
-        for f in sim.mapping_for(p["id"], e["name"])["field_mappings"]
+        for f in _mapping(sim, p["id"], e["name"])["field_mappings"]
         if f["ignored"]
     ]
     assert ignored
 
 
-def test_standard_destinations_models_workflows(standard: tuple[HevoSimulator, str]) -> None:
-    sim, url = standard
+def _mapping(sim: HevoSimulator, pipeline_id: int, event_type: str) -> dict[str, Any]:
+    """An event type's schema mapping, which the simulator always has."""
+    mapping = sim.mapping_for(pipeline_id, event_type)
+    assert mapping is not None, (pipeline_id, event_type)
+    return mapping
+
+
+def test_standard_destinations_models_workflows(standard_served: tuple[HevoSimulator, str]) -> None:
+    sim, url = standard_served
     assert std_all(f"{url}{STD}/destinations", limit=2)[0] == sim.destinations()
     models, _ = std_all(f"{url}{STD}/models", limit=2)
     workflows, _ = std_all(f"{url}{STD}/workflows", limit=1)
@@ -315,7 +317,7 @@ def test_standard_destinations_models_workflows(standard: tuple[HevoSimulator, s
         m["destination_table"]
         for p in sim.pipelines()
         for e in sim.event_types_for(p["id"])
-        if (m := sim.mapping_for(p["id"], e["name"]))["destination_table"]
+        if (m := _mapping(sim, p["id"], e["name"]))["destination_table"]
     }
     for m in models:
         assert {
@@ -342,18 +344,18 @@ def test_standard_destinations_models_workflows(standard: tuple[HevoSimulator, s
 
 
 def test_empty_lists_can_be_204(make_sim: Any) -> None:
-    sim, url = make_sim(n_models=0, n_workflows=0, empty_lists_as_204=True)
+    sim, url = make_sim("hevo", n_models=0, n_workflows=0, empty_lists_as_204=True)
     status, _, body = call(f"{url}{STD}/models")
     assert (status, body) == (204, b"")
-    sim2, url2 = make_sim(n_models=0, n_workflows=0)
+    sim2, url2 = make_sim("hevo", n_models=0, n_workflows=0)
     assert get_json(f"{url2}{STD}/workflows") == {"data": []}
 
 
 # ---- Edge -----------------------------------------------------------------------------------------------------
 
 
-def test_edge_pipelines_objects_and_destinations(edge: tuple[HevoSimulator, str]) -> None:
-    sim, url = edge
+def test_edge_pipelines_objects_and_destinations(edge_served: tuple[HevoSimulator, str]) -> None:
+    sim, url = edge_served
     pipelines, pages = edge_all(f"{url}{EDGE}/pipelines", limit=4)
     assert pipelines == sim.pipelines() and pages == 3
     assert edge_all(f"{url}{EDGE}/destinations")[0] == sim.destinations()
@@ -395,8 +397,8 @@ def test_edge_pipelines_objects_and_destinations(edge: tuple[HevoSimulator, str]
     assert status == 400
 
 
-def test_edge_jobs_newest_first_with_window_filters_and_cursor(edge: tuple[HevoSimulator, str]) -> None:
-    sim, url = edge
+def test_edge_jobs_newest_first_with_window_filters_and_cursor(edge_served: tuple[HevoSimulator, str]) -> None:
+    sim, url = edge_served
     pipeline = next(p for p in sim.pipelines() if p["status"] == "ENABLED")
     pid = pipeline["id"]
     jobs = sim.jobs_for(pid)
@@ -436,8 +438,8 @@ def test_edge_jobs_newest_first_with_window_filters_and_cursor(edge: tuple[HevoS
     assert call(f"{url}{EDGE}/pipelines/{pid}/jobs?created_after=last-week")[0] == 400
 
 
-def test_edge_job_shapes_and_every_status_and_type(edge: tuple[HevoSimulator, str]) -> None:
-    sim, url = edge
+def test_edge_job_shapes_and_every_status_and_type(edge_served: tuple[HevoSimulator, str]) -> None:
+    sim, url = edge_served
     jobs = [j for p in sim.pipelines() for j in sim.jobs_for(p["id"])]
     assert len({j["job_id"] for j in jobs}) == len(jobs)
     statuses = Counter(j["status"] for j in jobs)
@@ -465,7 +467,7 @@ def test_edge_job_shapes_and_every_status_and_type(edge: tuple[HevoSimulator, st
 
 def test_edge_big_history_is_lazy(make_sim: Any) -> None:
     started = time.perf_counter()
-    sim, url = make_sim(flavour="edge", n_pipelines=300, jobs_per_pipeline_per_day=96, days=30)
+    sim, url = make_sim("hevo", flavour="edge", n_pipelines=300, jobs_per_pipeline_per_day=96, days=30)
     pid = sim.pipelines()[-4]["id"]
     page = get_json(f"{url}{EDGE}/pipelines/{pid}/jobs?limit=100&created_after=2026-11-01T00:00:00Z")
     assert len(page["data"]) == 100 and page["has_more"] is True
@@ -495,7 +497,7 @@ def test_profiles_are_per_flavour_and_unknown_names_are_refused() -> None:
 
 
 def test_documented_standard_serves_only_documented_fields(make_sim: Any) -> None:
-    sim, url = make_sim(profile="documented", n_pipelines=9)
+    sim, url = make_sim("hevo", profile="documented", n_pipelines=9)
     api = url + STD
     pipelines = std_all(f"{api}/pipelines")[0]
     assert not [p for p in pipelines if "destination_table_prefix" in p or "name" in p]
@@ -513,27 +515,27 @@ def test_documented_standard_serves_only_documented_fields(make_sim: Any) -> Non
               if (m := sim.mapping_for(p["id"], et["name"])) and m["destination_table"]]
     assert any(t.isupper() for t in tables) and any(t.islower() for t in tables)  # case differs
     assert any("Pg_" in m["source_query"] or "Public." in m["source_query"] for m in models)
-    _, kada_url = make_sim(n_pipelines=9)
+    _, kada_url = make_sim("hevo", n_pipelines=9)
     assert "object_name" in std_all(f"{kada_url}{STD}/pipelines/{pipelines[0]['id']}/event-types")[0][0]
 
 
 def test_documented_standard_variants(make_sim: Any) -> None:
-    _, url = make_sim(profile="documented-unwrapped")
+    _, url = make_sim("hevo", profile="documented-unwrapped")
     pid = get_json(f"{url}{STD}/pipelines")["data"][0]["id"]
     assert get_json(f"{url}{STD}/pipelines/{pid}")["id"] == pid  # bare
-    _, url = make_sim(profile="documented-string-ids")
+    _, url = make_sim("hevo", profile="documented-string-ids")
     body = get_json(f"{url}{STD}/pipelines")["data"][0]
     assert isinstance(body["id"], str) and isinstance(body["destination"]["id"], str)
     assert isinstance(get_json(f"{url}{STD}/pipelines/{body['id']}")["data"]["id"], str)
-    _, url = make_sim(profile="documented-iso-timestamps")
+    _, url = make_sim("hevo", profile="documented-iso-timestamps")
     body = get_json(f"{url}{STD}/pipelines")["data"][0]
     assert re.match(r"^\d{4}-\d\d-\d\dT", body["created_ts"])
-    sim, url = make_sim(profile="documented-prefixed-mapping", n_pipelines=9)
+    sim, url = make_sim("hevo", profile="documented-prefixed-mapping", n_pipelines=9)
     assert any("destination_table_prefix" in p for p in std_all(f"{url}{STD}/pipelines")[0])
 
 
 def test_documented_edge_shapes_and_variants(make_sim: Any) -> None:
-    sim, url = make_sim(flavour="edge", profile="documented", n_pipelines=9)
+    sim, url = make_sim("hevo", flavour="edge", profile="documented", n_pipelines=9)
     api = url + EDGE
     pipelines = edge_all(f"{api}/pipelines")[0]
     for p in pipelines:
@@ -544,13 +546,13 @@ def test_documented_edge_shapes_and_variants(make_sim: Any) -> None:
                 assert detail["source_namespace"]["k1"] is None and detail["source_namespace"]["k2"] == "shop"
     statuses = {f["status"] for p in pipelines for d in sim.object_details_for(p["id"]) for f in d["fields"]}
     assert "DROPPED" in statuses and "ACTIVE" in statuses
-    sim, url = make_sim(flavour="edge", profile="documented-no-table-name")
+    sim, url = make_sim("hevo", flavour="edge", profile="documented-no-table-name")
     pid = sim.pipelines()[0]["id"]
     oid = sim.objects_for(pid)[0]["object_id"]
     assert "destination_table_name" not in get_json(f"{url}{EDGE}/pipelines/{pid}/objects/{oid}")
-    sim, url = make_sim(flavour="edge", profile="documented-no-pipeline-name")
+    sim, url = make_sim("hevo", flavour="edge", profile="documented-no-pipeline-name")
     assert not [p for p in edge_all(f"{url}{EDGE}/pipelines")[0] if "name" in p]
-    sim, url = make_sim(flavour="edge", profile="documented-no-destinations")
+    sim, url = make_sim("hevo", flavour="edge", profile="documented-no-destinations")
     assert call(f"{url}{EDGE}/destinations")[0] == 404
     assert call(f"{url}{EDGE}/destinations/{sim.destinations()[0]['id']}")[0] == 404
 
@@ -558,7 +560,7 @@ def test_documented_edge_shapes_and_variants(make_sim: Any) -> None:
 @pytest.mark.parametrize("profile", ["documented", "documented-jobs-oldest-first", "documented-jobs-unordered",
                                      "documented-strict-params", "documented-seconds-filters"])
 def test_edge_job_listing_per_profile(make_sim: Any, profile: str) -> None:
-    sim, url = make_sim(flavour="edge", profile=profile)
+    sim, url = make_sim("hevo", flavour="edge", profile=profile)
     disabled = next(p for p in sim.pipelines() if p["status"] == "DISABLED")
     jobs = sim.jobs_for(disabled["id"])
     assert jobs[0]["status"] == "FAILED" and jobs[0]["created_ts"] > disabled["updated_ts"]  # runs after updated_ts

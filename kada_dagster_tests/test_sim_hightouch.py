@@ -10,6 +10,7 @@ import socket
 import time
 import tracemalloc
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections import Counter
 from collections.abc import Iterator
@@ -19,7 +20,7 @@ from typing import Any
 
 import pytest
 
-from kada_dagster_tests.sim_helpers import END, cli_process, http_get, json_200, sim_starter
+from kada_dagster_tests.sim_helpers import END, cli_process, http_get, json_200
 from kada_sim.hightouch import SYNC_RUN_STATUSES, SYNC_STATUSES, HightouchSimConfig, HightouchSimulator
 from kada_sim.server import SECRET_MARKER
 
@@ -80,11 +81,6 @@ def fetch_all(base: str, path: str, limit: int = 100, **params: str) -> list[dic
             or ("hasMore" not in body and len(body["data"]) < limit)
         ):
             return out
-
-
-@pytest.fixture
-def make_sim() -> Iterator[Any]:
-    yield from sim_starter(lambda **options: HightouchSimulator(HightouchSimConfig(**options)))
 
 
 @pytest.fixture(scope="module")
@@ -198,7 +194,7 @@ def test_name_slug_tags_and_model_filters(shared: tuple[HightouchSimulator, str]
     sim, url = shared
     source = sim.sources()[1]
     assert get_json(f"{url}/sources?slug={source['slug']}")["data"] == [source]
-    assert get_json(f"{url}/sources?name={urllib.request.quote(source['name'])}")["data"] == [source]
+    assert get_json(f"{url}/sources?name={urllib.parse.quote(source['name'])}")["data"] == [source]
     marketing = [m for m in sim.models() if m["tags"].get("team") == "marketing"]
     assert marketing and get_json(f"{url}/models?tags=team:marketing")["data"] == marketing
     both = get_json(f"{url}/models?tags=team:marketing&tags=pii:true")["data"]

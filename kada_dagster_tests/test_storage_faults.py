@@ -22,6 +22,16 @@ from typing import Any
 
 import pytest
 
+from kada_dagster_tests.cloud_helpers import (
+    azure_via_proxy,
+    blob_names,
+    closed_port,
+    container_sas,
+    s3_keys,
+    s3_via_proxy,
+    unique_name,
+    use_azure,
+)
 from kada_dagster_tests.landing_helpers import (
     Reply,
     failure_text,
@@ -29,30 +39,9 @@ from kada_dagster_tests.landing_helpers import (
     run_landing,
     stamp_of,
 )
-from kada_dagster_tests.test_landing_cloud import (  # fixtures too: sim, extracted, s3, blob_admin
-    _azure_via_proxy,
-    _blob_names,
-    _closed_port,
-    _s3_keys,
-    _s3_via_proxy,
-    _sas,
-    _unique,
-    _use_azure,
-    blob_admin,
-    extracted,
-    s3,
-    sim,
-)
 
-SHARED_FIXTURES = (blob_admin, extracted, s3, sim)  # the landing tests' own, used here as they are
-
-
-@pytest.fixture(autouse=True)
-def _clean_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    for name in ("KADA_LANDING_URL", "KADA_AUTO_PUSH", "KADA_HIGHTOUCH_CONFIG", "HIGHTOUCH_API_TOKEN",
-                 "HIGHTOUCH_API_BASE_URL", "AZURE_STORAGE_ACCOUNT_URL", "AZURE_STORAGE_SAS_TOKEN",
-                 "AZURE_STORAGE_KEY", "AWS_ENDPOINT_URL_S3"):
-        monkeypatch.delenv(name, raising=False)
+SIM_OPTIONS = {"seed": 11}  # conftest's `sim`, as the cloud landing tests have it
+pytestmark = pytest.mark.usefixtures("clean_landing_env")
 
 
 def _csvs(files: dict[str, bytes]) -> dict[str, bytes]:
@@ -64,11 +53,11 @@ def _local_files(root: Path) -> dict[str, bytes]:
 
 
 @pytest.fixture(scope="module")
-def clean_csvs(sim: tuple[str, str], extracted: tuple[Path, str], tmp_path_factory: pytest.TempPathFactory,
+def clean_csvs(sim_endpoint: tuple[str, str], extracted: tuple[Path, str], tmp_path_factory: pytest.TempPathFactory,
                ) -> dict[str, bytes]:
     """What a clean landing of the extracted partition holds (gunzipped CSVs by name)."""
     landing = tmp_path_factory.mktemp("clean-landing")
-    result = run_landing(hightouch_defs(*sim, extracted[0], landing_url=str(landing)), extracted[1])
+    result = run_landing(hightouch_defs(*sim_endpoint, extracted[0], landing_url=str(landing)), extracted[1])
     assert result.success, failure_text(result)
     files = _local_files(landing)
     assert len(files) == 5
@@ -106,8 +95,8 @@ def _full_disk(root: Path, free_bytes: int) -> Iterator[str]:
         signal.signal(signal.SIGXFSZ, previous)
 
 
-def _land_local(sim: tuple[str, str], extracted: tuple[Path, str], root: Path) -> Any:
-    return run_landing(hightouch_defs(*sim, extracted[0], landing_url=str(root)), extracted[1])
+def _land_local(sim_endpoint: tuple[str, str], extracted: tuple[Path, str], root: Path) -> Any:
+    return run_landing(hightouch_defs(*sim_endpoint, extracted[0], landing_url=str(root)), extracted[1])
 
 
 def _pages(size: int) -> int:
@@ -116,7 +105,7 @@ def _pages(size: int) -> int:
 
 @pytest.mark.parametrize("runs_out_at", ["first_file", "third_file"])
 def test_a_full_local_disk_fails_clearly_then_rerun_is_identical(
-    runs_out_at: str, sim: tuple[str, str], extracted: tuple[Path, str], clean_csvs: dict[str, bytes],
+    runs_out_at: str, sim_endpoint: tuple[str, str], extracted: tuple[Path, str], clean_csvs: dict[str, bytes],
     tmp_path: Path,
 ) -> None:
     """third_file: room for exactly the first two files of the set (metadata, linkages), so the store fails
@@ -126,7 +115,7 @@ def test_a_full_local_disk_fails_clearly_then_rerun_is_identical(
             for kind in ("metadata", "linkages")}
     free = _pages(size["metadata"]) + _pages(size["linkages"]) if runs_out_at == "third_file" else 0
     with _full_disk(root, free_bytes=free) as how:
-        failed = _land_local(sim, extracted, root)
+        failed = _land_local(sim_endpoint, extracted, root)
         left = {n: b for n, b in _local_files(root).items() if n != "filler"}
     assert not failed.success
     message = failure_text(failed)
@@ -137,29 +126,29 @@ def test_a_full_local_disk_fails_clearly_then_rerun_is_identical(
         assert f"{put} of 5 files had been put" in message and _third_file(extracted[1]) in message or put == 0
     assert "nothing of this partition's file set was left" in message, message
     assert left == {}  # no manifest, no CSV, no half-written temporary file
-    rerun = _land_local(sim, extracted, root)  # the disk has room again (unmounted, or the limit lifted)
+    rerun = _land_local(sim_endpoint, extracted, root)  # the disk has room again (unmounted, or the limit lifted)
     assert rerun.success, failure_text(rerun)
     assert _csvs(_local_files(root)) == clean_csvs
 
 
 def _s3_files(s3: Any, bucket: str) -> dict[str, bytes]:
-    return {k.rsplit("/", 1)[1]: s3.get_object(Bucket=bucket, Key=k)["Body"].read() for k in _s3_keys(s3, bucket)}
+    return {k.rsplit("/", 1)[1]: s3.get_object(Bucket=bucket, Key=k)["Body"].read() for k in s3_keys(s3, bucket)}
 
 
 def _blob_files(blob_admin: Any, container: str) -> dict[str, bytes]:
     client = blob_admin.get_container_client(container)
-    return {n.rsplit("/", 1)[1]: client.download_blob(n).readall() for n in _blob_names(blob_admin, container)}
+    return {n.rsplit("/", 1)[1]: client.download_blob(n).readall() for n in blob_names(blob_admin, container)}
 
 
 @pytest.mark.parametrize("case", ["s3_third_file", "s3_unreachable", "azure_third_file", "azure_wrong_sas",
                                   "azure_unreachable"])
 def test_a_cloud_store_fault_leaves_no_set_then_rerun_is_identical(
     case: str, s3: Any, blob_admin: Any, moto_s3: dict[str, str], azurite_blob: dict[str, str],
-    sim: tuple[str, str], extracted: tuple[Path, str], clean_csvs: dict[str, bytes],
+    sim_endpoint: tuple[str, str], extracted: tuple[Path, str], clean_csvs: dict[str, bytes],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    day, name = extracted[1], _unique("kada-storefault")
-    defs = hightouch_defs(*sim, extracted[0])
+    day, name = extracted[1], unique_name("kada-storefault")
+    defs = hightouch_defs(*sim_endpoint, extracted[0])
     third = _third_file(day)
     refuse_third: Callable[[str, str, int], Reply | None] = lambda m, p, n: (  # noqa: E731
         Reply(500, b"<Error><Code>InternalError</Code></Error>") if m == "PUT" and p.endswith(third) else None)
@@ -168,31 +157,31 @@ def test_a_cloud_store_fault_leaves_no_set_then_rerun_is_identical(
         monkeypatch.setenv("KADA_LANDING_URL", f"s3://{name}/prefix")
         files: Callable[[], dict[str, bytes]] = lambda: _s3_files(s3, name)  # noqa: E731
         if case == "s3_third_file":
-            with _s3_via_proxy(moto_s3, monkeypatch, refuse_third):
+            with s3_via_proxy(moto_s3, monkeypatch, refuse_third):
                 failed = run_landing(defs, day)
             said = f"{third} failed"
         else:
-            monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{_closed_port()}")
+            monkeypatch.setenv("AWS_ENDPOINT_URL", f"http://127.0.0.1:{closed_port()}")
             failed = run_landing(defs, day)
             monkeypatch.setenv("AWS_ENDPOINT_URL", moto_s3["endpoint_url"])
             said = "cannot reach"
     else:
         blob_admin.create_container(name)
-        sas = _sas(azurite_blob, name)
+        sas = container_sas(azurite_blob, name)
         files = lambda: _blob_files(blob_admin, name)  # noqa: E731
         if case == "azure_third_file":
-            with _azure_via_proxy(azurite_blob, monkeypatch, name, sas, refuse_third):
+            with azure_via_proxy(azurite_blob, monkeypatch, name, sas, refuse_third):
                 failed = run_landing(defs, day)
             said = f"{third} failed"
         elif case == "azure_wrong_sas":
-            _use_azure(monkeypatch, azurite_blob["account_url"], name, sas=_sas(azurite_blob, name, key="a2V5" * 11))
+            use_azure(monkeypatch, azurite_blob["account_url"], name, sas=container_sas(azurite_blob, name, key="a2V5" * 11))
             failed = run_landing(defs, day)
             said = "AZURE_STORAGE_SAS_TOKEN"
         else:
-            _use_azure(monkeypatch, f"http://127.0.0.1:{_closed_port()}/devstoreaccount1", name, sas=sas)
+            use_azure(monkeypatch, f"http://127.0.0.1:{closed_port()}/devstoreaccount1", name, sas=sas)
             failed = run_landing(defs, day)
             said = "cannot reach"
-        _use_azure(monkeypatch, azurite_blob["account_url"], name, sas=sas)
+        use_azure(monkeypatch, azurite_blob["account_url"], name, sas=sas)
     assert not failed.success
     assert said in failure_text(failed), failure_text(failed)
     assert files() == {}  # nothing claims completeness: no manifest, and no partial set

@@ -2,25 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from pathlib import Path
 
 import dagster as dg
-import pytest
 from dagster._core.event_api import PartitionKeyFilter
 from dagster._core.storage.asset_check_execution_record import AssetCheckExecutionRecordStatus
 
 from kada_dagster.core.extract.schema import COLUMN_DESCRIPTIONS, KINDS
 from kada_dagster_tests.ht_helpers import END, build_defs, materialise
-from kada_sim.hightouch import HightouchSimConfig, HightouchSimulator
+from kada_sim.hightouch import HightouchSimulator
 
-
-@pytest.fixture(scope="module")
-def sim() -> Iterator[HightouchSimulator]:
-    simulator = HightouchSimulator(HightouchSimConfig(seed=13, end=END, days=3))
-    simulator.start()
-    yield simulator
-    simulator.stop()
+SIM_OPTIONS = {"seed": 13, "end": END, "days": 3}
+"""conftest's module-scoped `sim`: the simulated Hightouch workspace of these tests."""
 
 
 def test_table_assets_show_described_columns_before_the_first_run(sim: HightouchSimulator, tmp_path: Path) -> None:

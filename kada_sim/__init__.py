@@ -1,7 +1,9 @@
-"""Simulated Hightouch and Hevo APIs for tests, the demo and benchmarks (stdlib only).
+"""Simulated Hightouch and Hevo APIs for tests, the demo and benchmarks (stdlib only, plus PyYAML for the
+lineage corpus). A dev-only distribution (``kada_sim/pyproject.toml``): never in the production wheel.
 
-The vendor modules are imported lazily so that ``python -m kada_sim.hightouch`` does not import the
-module twice (once as a package member, once as ``__main__``).
+Packages: ``kada_sim.server`` (the shared HTTP server, rate limiting, faults, history base),
+``kada_sim.hightouch`` and ``kada_sim.hevo`` (one per vendor; ``python -m kada_sim.<vendor>`` runs one).
+The vendor packages are imported lazily, so ``import kada_sim`` stays cheap.
 """
 
 from __future__ import annotations

@@ -39,7 +39,7 @@ def hightouch_story(workspace_id: int, created: int, salesforce_id: int | None) 
     source = {"id": 1999, "name": "Snowflake (story)", "slug": "snowflake-story", "type": "snowflake",
               "configuration": {"account": f"{SNOWFLAKE_ACCOUNT}.{SNOWFLAKE_REGION}", "database": "ANALYTICS",
                                 "schema": "MARTS", "warehouse": "HIGHTOUCH_WH", "user": "HIGHTOUCH_SVC"}, **common}
-    model = {"id": 5999, "name": "Salesforce contacts (story)", "slug": "salesforce-contacts-story",
+    model: dict[str, Any] = {"id": 5999, "name": "Salesforce contacts (story)", "slug": "salesforce-contacts-story",
              "description": "Contacts from the customer mart Hevo builds.", "primaryKey": "CUSTOMER_ID",
              "sourceId": 1999, "queryType": "raw_sql", "tags": {}, "isSchema": False, "syncs": [],
              "lastRunSize": None, "raw": {"sql": CONTACTS_SQL}, **common}
