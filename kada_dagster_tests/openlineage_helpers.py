@@ -16,7 +16,9 @@ from __future__ import annotations
 import gzip
 import importlib
 import json
+import os
 import pkgutil
+import tempfile
 import threading
 import types
 import typing
@@ -25,12 +27,28 @@ from contextlib import contextmanager
 from enum import Enum
 from functools import lru_cache
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 import attr
+import pytest
 
 LINEAGE_PATH = "/api/v1/lineage"
+
+
+DAY = "2026-11-22"
+OL_ENV = ("OPENLINEAGE_URL", "OPENLINEAGE_CONFIG", "OPENLINEAGE_DISABLED", "OPENLINEAGE_API_KEY",
+          "OPENLINEAGE_ENDPOINT", "OPENLINEAGE__TRANSPORT__TYPE")
+
+
+def clear_openlineage_env(mp: pytest.MonkeyPatch) -> None:
+    """No OpenLineage setting but the test's own: none in the environment, no openlineage.yml where the client
+    looks (the working directory, ~/.openlineage)."""
+    for name in [*OL_ENV, *(k for k in os.environ if k.startswith("OPENLINEAGE__"))]:
+        mp.delenv(name, raising=False)
+    mp.chdir(Path(__file__).parent)
+    mp.setenv("HOME", tempfile.mkdtemp(prefix="no-openlineage-home-"))
 
 
 class MarquezReceiver:

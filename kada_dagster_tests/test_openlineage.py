@@ -10,8 +10,6 @@ unreachable receiver fails only the openlineage asset, naming the setting; no se
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,15 +22,20 @@ import pytest
 
 from kada_dagster.core.extract.masking import mask_sql, mask_text
 from kada_dagster_tests import hevo_helpers, ht_helpers
-from kada_dagster_tests.openlineage_helpers import MarquezReceiver, column_graph, kind, validate_event, walk
+from kada_dagster_tests.openlineage_helpers import (
+    DAY,
+    MarquezReceiver,
+    clear_openlineage_env,
+    column_graph,
+    kind,
+    validate_event,
+    walk,
+)
 from kada_sim.hevo import HevoSimConfig, HevoSimulator
 from kada_sim.hightouch import HightouchSimConfig, HightouchSimulator
 from kada_sim.server import SECRET_MARKER
 from kada_sim.story import CONTACTS_SQL
 
-DAY = "2026-11-22"
-OL_ENV = ("OPENLINEAGE_URL", "OPENLINEAGE_CONFIG", "OPENLINEAGE_DISABLED", "OPENLINEAGE_API_KEY",
-          "OPENLINEAGE_ENDPOINT", "OPENLINEAGE__TRANSPORT__TYPE")
 # (seed 42, the story on, the simulators' fixed END): a change here is a change of the simulators or of the
 # translation, to be reviewed like a snapshot.
 EXPECTED = {"hightouch": {"JOB": 34, "START": 64, "COMPLETE": 56, "FAIL": 2, "ABORT": 2},
@@ -53,15 +56,6 @@ class Collected:
 
     def table(self, kind: str) -> list[dict[str, Any]]:
         return pq.read_table(self.tmp / "intermediate" / self.instance / "tables" / DAY / f"{kind}.parquet").to_pylist()
-
-
-def clear_openlineage_env(mp: pytest.MonkeyPatch) -> None:
-    """No OpenLineage setting but the test's own: none in the environment, no openlineage.yml where the client
-    looks (the working directory, ~/.openlineage)."""
-    for name in [*OL_ENV, *(k for k in os.environ if k.startswith("OPENLINEAGE__"))]:
-        mp.delenv(name, raising=False)
-    mp.chdir(Path(__file__).parent)
-    mp.setenv("HOME", tempfile.mkdtemp(prefix="no-openlineage-home-"))
 
 
 def _run(defs: dg.Definitions, **kwargs: Any) -> dg.ExecuteInProcessResult:

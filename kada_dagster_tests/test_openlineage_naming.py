@@ -26,8 +26,7 @@ from kada_dagster.core.openlineage.naming import (
     warehouse_namespace,
 )
 from kada_dagster.hightouch.openlineage import HightouchOpenLineage
-from kada_dagster_tests.openlineage_helpers import validate_event
-from kada_dagster_tests.test_openlineage import clear_openlineage_env
+from kada_dagster_tests.openlineage_helpers import clear_openlineage_env, validate_event
 
 
 @pytest.mark.parametrize("vendor_type,expected", [

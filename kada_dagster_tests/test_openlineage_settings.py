@@ -29,8 +29,13 @@ from kada_dagster.hevo.definitions import hevo_definitions
 from kada_dagster.hightouch.definitions import hightouch_definitions
 from kada_dagster.hightouch.openlineage import HightouchOpenLineage
 from kada_dagster_tests import ht_helpers
-from kada_dagster_tests.openlineage_helpers import MarquezReceiver, kind, validate_event
-from kada_dagster_tests.test_openlineage import DAY, clear_openlineage_env
+from kada_dagster_tests.openlineage_helpers import (
+    DAY,
+    MarquezReceiver,
+    clear_openlineage_env,
+    kind,
+    validate_event,
+)
 from kada_sim.hightouch import HightouchSimConfig, HightouchSimulator
 
 OL_KEY = dg.AssetKey(["hightouch", "openlineage"])
