@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import os
 from contextlib import contextmanager
-
-import dagster as dg
 from pathlib import Path
 from typing import Any
 
+import dagster as dg
 from dagster_azure.blob import (
     AzureBlobStorageAnonymousCredential,
     AzureBlobStorageKeyCredential,
