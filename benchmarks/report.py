@@ -136,6 +136,26 @@ def evaluate(results: dict[str, Any]) -> list[dict[str, Any]]:
                            _ratio(year["ours"].get("peak_rss_bytes"), short["ours"].get("peak_rss_bytes")), 1.25,
                            f"{year['ours']['peak_rss_bytes'] / MB:,.0f} MB vs {short['ours']['peak_rss_bytes'] / MB:,.0f} MB"))
     goals += _lineage_goals(s.get("s6_lineage", {}))
+    goals += _idle_goals(s.get("s8_idle", {}))
+    return goals
+
+
+def _idle_goals(s8: dict[str, Any]) -> list[dict[str, Any]]:
+    """Issue 17's scale goals: idle CPU of the largest idle count against one instance, load time of the largest
+    count against none (the full run: 50 against 1, 300 against 0)."""
+    counts = sorted(int(k) for k in s8 if k.isdigit())
+    idle = [n for n in counts if "idle" in s8[str(n)]]
+    goals = []
+    if 1 in idle and len(idle) > 1:
+        few, many = s8["1"]["idle"], s8[str(idle[1])]["idle"]
+        goals.append(_goal("s8.idle", "8 Idle cost", f"idle CPU of {idle[1]} instances ≤ 1.5 × that of 1",
+                           _ratio(many["cpu_s"], few["cpu_s"]), 1.5,
+                           f"{many['cpu_s']:.1f} s vs {few['cpu_s']:.1f} s in {few['window_s']:.0f} s"))
+    if counts and counts[0] == 0 and len(counts) > 1:
+        none, most = s8["0"]["load"], s8[str(counts[-1])]["load"]
+        goals.append(_goal("s8.load", "8 Load time", f"load of {counts[-1]} instances ≤ 2 × that of none",
+                           _ratio(most["seconds"], none["seconds"]), 2.0,
+                           f"{most['seconds']:.1f} s vs {none['seconds']:.1f} s"))
     return goals
 
 

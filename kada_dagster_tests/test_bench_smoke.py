@@ -17,12 +17,12 @@ def _number(value: object) -> bool:
 
 def test_bench_smoke_produces_numbers_for_every_scenario(tmp_path: Path) -> None:
     proc = subprocess.run([sys.executable, "-m", "benchmarks", "--smoke", "--out", str(tmp_path)], cwd=REPO_ROOT,
-                          capture_output=True, text=True, timeout=240, check=False)
+                          capture_output=True, text=True, timeout=480, check=False)
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-4000:]
     results = json.loads((tmp_path / "results.json").read_text())
     s = results["scenarios"]
     assert set(s) == {"s1_hightouch_daily", "s2_hightouch_backfill", "s3_hevo", "s4_land", "s5_hightouch_year",
-                      "s6_lineage", "s7_pages"}
+                      "s6_lineage", "s7_pages", "s8_idle"}
     assert not [name for name, scenario in s.items() if "error" in scenario or "skipped" in scenario]
 
     s1 = s["s1_hightouch_daily"]
@@ -84,13 +84,23 @@ def test_bench_smoke_produces_numbers_for_every_scenario(tmp_path: Path) -> None
         assert pages["success"] and pages["runs"] == 1
         assert pages["materialisations"] >= 6 * pages["days"] and pages["check_evaluations"] >= 8 * pages["days"]
 
+    s8 = s["s8_idle"]
+    counts = sorted(int(k) for k in s8 if k.isdigit())
+    assert counts[0] == 0 and len(counts) >= 3 and s8["0"]["load"]["sensors"] == 0
+    # One sensor per concern, whatever the number of instances: the sensor count does not grow.
+    assert len({s8[str(n)]["load"]["sensors"] for n in counts[1:]}) == 1 and s8["1"]["load"]["sensors"] > 0
+    assert all(_number(s8[str(n)]["load"]["seconds"]) and s8[str(n)]["load"]["seconds"] > 0 for n in counts)
+    assert [n for n in counts if "idle" in s8[str(n)]] == counts[1:]
+    assert all(_number(s8[str(n)]["idle"]["cpu_s"]) and s8[str(n)]["idle"]["window_s"] > 0 for n in counts[1:])
+
     goals = results["goals"]
     assert {g["id"] for g in goals} >= {"s1.wall", "s1.requests", "s1.429", "s1.naive", "s2.requests", "s4.gzip",
                                         "s4.rss", "s3.standard.wall", "s3.edge.wall", "s3.standard.naive",
                                         "s1.api_wall", "s1.ours_vs_bucket.api_wall", "s1.ours_vs_bucket.429",
                                         "s3.edge.api_wall", "s3.standard.ours_vs_bucket.api_wall",
                                         "s3.edge.ours_vs_bucket.429", "s5.api_wall", "s5.rss_growth",
-                                        "s6.precision", "s6.recall", "s6.p95_ms", "s6.warm"}
+                                        "s6.precision", "s6.recall", "s6.p95_ms", "s6.warm", "s8.idle",
+                                        "s8.load"}
     assert all(_number(g["value"]) for g in goals)
     assert {g["target"] for g in goals if g["id"].endswith(".429")} == {1.0}  # the default's one 429, at most
     assert (tmp_path / "BENCHMARKS.md").read_text().startswith("# Benchmarks")
