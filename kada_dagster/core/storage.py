@@ -104,35 +104,53 @@ def _compact(record: Any) -> str:
 class RawPartitionWriter:
     """Writes one partition's raw collections; appends are thread-safe; `commit` makes them visible.
 
-    Each append is its own gzip member, opened and closed at once: a 365-day range holds no file open
-    between appends, so it runs under a stock open-file limit (1024) whatever the number of partitions.
+    Appends are buffered per writer and written as one gzip member once the buffer holds `FLUSH_BYTES`
+    (and at `commit`), the file opened and closed at once: a 365-day range holds no file open between
+    writes, so it runs under a stock open-file limit (1024) whatever the number of partitions, and its
+    memory is bounded by days × `FLUSH_BYTES`. Buffering matters for a long range: a sync's year of runs
+    spreads over every day, so writing each append at once was a gzip member per run (CPU-bound).
     Readers see one stream (gzip concatenates members).
     """
+
+    FLUSH_BYTES = 64 * 1024
 
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self._tmp = directory.with_name(temp_name("tmp", directory.name))
         self._tmp.mkdir(parents=True, exist_ok=True)
         self.counts: dict[str, int] = {}
+        self._pending: dict[str, list[str]] = {}
+        self._pending_bytes = 0
         self._lock = threading.Lock()
 
-    def _append(self, collection: str, lines: list[str]) -> None:
+    def _write(self, collection: str, lines: list[str]) -> None:
         with gzip.open(self._tmp / f"{collection}.jsonl.gz", "at", encoding="utf-8", compresslevel=1) as fh:
             fh.writelines(lines)
-        self.counts[collection] = self.counts.get(collection, 0) + len(lines)
+
+    def _flush(self) -> None:
+        for collection, lines in self._pending.items():
+            self._write(collection, lines)
+        self._pending, self._pending_bytes = {}, 0
 
     def add_many(self, collection: str, records: Iterable[Any]) -> None:
         lines = [_compact(r) + "\n" for r in records]
         with self._lock:
-            self._append(collection, lines)
+            self._pending.setdefault(collection, []).extend(lines)
+            self._pending_bytes += sum(len(line) for line in lines)
+            self.counts[collection] = self.counts.get(collection, 0) + len(lines)
+            if self._pending_bytes >= self.FLUSH_BYTES:
+                self._flush()
 
     def ensure(self, collection: str) -> None:
         """An empty collection still gets a file, so readers can tell 'none' from 'not fetched'."""
         with self._lock:
             if collection not in self.counts:
-                self._append(collection, [])
+                self._write(collection, [])
+                self.counts[collection] = 0
 
     def commit(self, summary: dict[str, Any]) -> None:
+        with self._lock:
+            self._flush()
         (self._tmp / "_summary.json").write_text(json.dumps(summary, indent=2, default=str), encoding="utf-8")
         if self.directory.exists():
             old = self.directory.with_name(temp_name("old", self.directory.name))
@@ -145,6 +163,7 @@ class RawPartitionWriter:
             os.replace(self._tmp, self.directory)
 
     def abort(self) -> None:
+        self._pending, self._pending_bytes = {}, 0
         for p in self._tmp.glob("*"):
             p.unlink()
         self._tmp.rmdir()
@@ -155,6 +174,7 @@ class IntermediateStore:
 
     def __init__(self, base_path: str | os.PathLike[str]) -> None:
         self.base = Path(base_path).expanduser().resolve()
+        self._swept: set[Path] = set()  # raw folders already cleared of stale temps by this store
 
     def raw_dir(self, instance: str, partition: str) -> Path:
         return self.base / instance / "raw" / partition
@@ -165,7 +185,9 @@ class IntermediateStore:
     def raw_writer(self, instance: str, partition: str) -> RawPartitionWriter:
         directory = self.raw_dir(instance, partition)
         directory.parent.mkdir(parents=True, exist_ok=True)
-        remove_stale_temps(directory.parent)
+        if directory.parent not in self._swept:  # once per run, not once per day (a range has 365)
+            remove_stale_temps(directory.parent)
+            self._swept.add(directory.parent)
         return RawPartitionWriter(directory)
 
     def _require_raw(self, instance: str, partition: str) -> Path:
