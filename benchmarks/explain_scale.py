@@ -223,10 +223,11 @@ def scenario5(results: dict[str, Any]) -> list[str]:
         f"- *Peak RSS bounded by a day's data, not the range*: {_verdict(_goal(results, 's5.rss_growth'))} — "
         f"{_rss(yo['peak_rss_bytes'])} for {year['days']} days against {_rss(so['peak_rss_bytes'])} for "
         f"{short['days']} days ({growth:+,.0f} MB for {year['minimum']['runs'] / max(1, short['minimum']['runs']):.1f}× "
-        "the runs). Runs go to each day's raw file as each sync's pages arrive, so what is held at once is the "
-        "workspace's metadata and the pages of the syncs in flight (8); a day's writer opens its file only for "
-        "each append (a gzip member), so no file stays open between appends whatever the range; the "
-        "metadata is written into every day's file (objects that existed by that day's end), which costs disk "
+        "the runs). Runs go to each day's raw writer as each sync's pages arrive, so what is held at once is the "
+        "workspace's metadata, the pages of the syncs in flight (8) and each day's write buffer (at most 64 KB, "
+        "written as one gzip member when full: a sync's year of runs spreads over every day, and a member per "
+        "run made this step CPU-bound); a day's file is open only while its buffer is written, so no file stays "
+        "open between writes whatever the range; the metadata is written into every day's file (objects that existed by that day's end), which costs disk "
         "and time per day, not memory.",
         "",
     ]

@@ -200,6 +200,13 @@ def _load(meta: dict[str, Any], when: str) -> str:
     return " / ".join(f"{x:.1f}" for x in load) if load else "n/a"
 
 
+def _reruns(meta: dict[str, Any]) -> str:
+    """Scenarios re-measured after the full run (`python -m benchmarks --only ... --update`), said as such."""
+    return "".join(f" **Re-measured apart from that run**: {', '.join(r['scenarios'])} on {r['started_at']} "
+                   f"({r['total_s'] / 60:.1f} minutes); its figures and goals below are from that run."
+                   for r in meta.get("reruns", []))
+
+
 def write_markdown(results: dict[str, Any], path: Path) -> None:
     from benchmarks.explain import explanations
 
@@ -216,7 +223,7 @@ def write_markdown(results: dict[str, Any], path: Path) -> None:
         "against the simulated APIs on loopback (`kada_sim`), on a shared, noisy 2-core machine (load average "
         f"{_load(meta, 'start')} at the start, {_load(meta, 'end')} at the end: other jobs were running). Scenario wall "
         "times: " + ", ".join(f"{name.split('_')[0]} {sc.get('scenario_wall_s', 0):.0f} s"
-                              for name, sc in results.get("scenarios", {}).items()) + ".",
+                              for name, sc in results.get("scenarios", {}).items()) + "." + _reruns(meta),
         "",
         "## Goals",
         "",

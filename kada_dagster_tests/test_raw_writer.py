@@ -1,16 +1,20 @@
-"""The raw partition writer buffers appends (a long range spreads each sync's runs over every day, so a
-gzip member per append made a year's raw step CPU-bound) without losing, reordering or exposing a record."""
+"""The raw step's router finds a run's day by bisection, and its writer buffers appends (a long range spreads
+each sync's runs over every day, so a gzip member per append made a year's raw step CPU-bound), without
+losing, reordering or exposing a record."""
 
 from __future__ import annotations
 
 import gzip
 import json
 import tempfile
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from kada_dagster.core.collector import EventRouter, PartitionWindow
+from kada_dagster.core.problems import ProblemLog
 from kada_dagster.core.storage import IntermediateStore, RawPartitionWriter
 
 DAY = "2026-11-22"
@@ -68,3 +72,19 @@ def test_an_aborted_writer_leaves_nothing_and_writes_nothing_later(tmp_path: Pat
     writer.ensure("syncs")
     writer.abort()
     assert list((tmp_path / "inst" / "raw").iterdir()) == []
+
+
+@settings(max_examples=50, deadline=2000)
+@given(st.sets(st.integers(0, 400), min_size=1, max_size=60), st.lists(st.integers(-2 * 86400, 402 * 86400), max_size=80))
+def test_the_router_puts_a_run_in_the_day_that_holds_its_start_or_in_none(days: set[int], offsets: list[int]) -> None:
+    """Bisecting the windows (a year's range routes half a million runs) answers as a scan would, for any
+    set of days, gaps included, and for starts before, between and after them."""
+    origin = datetime(2025, 12, 1, tzinfo=timezone.utc)
+    windows = [PartitionWindow(f"d{d}", origin + timedelta(days=d), origin + timedelta(days=d + 1)) for d in days]
+    router = EventRouter(windows, {}, ProblemLog())
+    for offset in offsets:
+        at = origin + timedelta(seconds=offset)
+        expected = [w for w in windows if w.start <= at < w.end]
+        found = router.window_for(at)
+        assert (found.key if found else None) == (expected[0].key if expected else None)
+    assert router.window_for(None) is None
