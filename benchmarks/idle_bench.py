@@ -80,7 +80,13 @@ def _env(workdir: Path, n: int) -> dict[str, str]:
             "PYTHONWARNINGS": "ignore"}
 
 
-def load(workdir: Path, n: int) -> dict[str, Any]:
+def load(workdir: Path, n: int, tries: int = 2) -> dict[str, Any]:
+    """The fastest of `tries` fresh loads: the first process to import pays for cold disk caches and
+    bytecode, which is not what a count of instances costs (`idle_cost` also loads once before measuring)."""
+    return min((_load_once(workdir, n) for _ in range(tries)), key=lambda r: float(r["seconds"]))
+
+
+def _load_once(workdir: Path, n: int) -> dict[str, Any]:
     (workdir / "bench_location.py").write_text(LOCATION)
     done = subprocess.run([sys.executable, "-c", VALIDATE], env=_env(workdir, n), capture_output=True, text=True,
                           timeout=1800, check=False)
@@ -120,6 +126,7 @@ def idle_cost(p: dict[str, Any]) -> dict[str, Any]:
     workdir = Path(p["workdir"])
     workdir.mkdir(parents=True, exist_ok=True)
     out: dict[str, Any] = {}
+    _load_once(workdir, 0)  # warm the disk cache and the bytecode before anything is measured
     for n in p["counts"]:
         out[str(n)] = {"load": load(workdir, n)}
         if n in p["idle_counts"]:
@@ -130,8 +137,8 @@ def idle_cost(p: dict[str, Any]) -> dict[str, Any]:
 def run(r: Any) -> dict[str, Any]:
     smoke = r.cfg.mode == "smoke"
     params = {"workdir": str(r.workdir / "s8"), "counts": [0, 1, 4] if smoke else [0, 1, 50, 300],
-              "idle_counts": [1, 4] if smoke else [1, 50, 300], "idle_s": 10.0 if smoke else 180.0,
-              "warmup_s": 20.0 if smoke else 60.0}
+              "idle_counts": [1, 4] if smoke else [1, 50, 300], "idle_s": 6.0 if smoke else 180.0,
+              "warmup_s": 15.0 if smoke else 60.0}
     r.log(f"  load {params['counts']} instances; idle CPU over {params['idle_s']:g} s for {params['idle_counts']}")
     return r.worker("idle_cost", params, timeout=7200)
 
@@ -141,7 +148,8 @@ def explain(s: dict[str, Any]) -> list[str]:
         return ["## 8. Idle cost and load time by instances", "", f"Not measured: {s.get('error') if s else ''}", ""]
     lines = ["## 8. Idle cost and load time by instances (issue 17)", "",
              "One code location with N instances (alternately Hightouch and Hevo), SQLite instance, nothing run. "
-             "Load: a fresh process imports, builds and validates the definitions. Idle: `dagster-daemon` and the "
+             "Load: a fresh process imports, builds and validates the definitions (the faster of two, after one "
+             "unmeasured load that warms the disk cache and bytecode). Idle: `dagster-daemon` and the "
              "code server it starts, CPU seconds over the window after a warm-up, default sensor states.", "",
              "| instances | load | sensors (running) | idle CPU | of a core |", "|---|---|---|---|---|"]
     for n, v in sorted(((int(k), v) for k, v in s.items() if k.isdigit())):
