@@ -137,7 +137,7 @@ def idle_cost(p: dict[str, Any]) -> dict[str, Any]:
 def run(r: Any) -> dict[str, Any]:
     smoke = r.cfg.mode == "smoke"
     params = {"workdir": str(r.workdir / "s8"), "counts": [0, 1, 4] if smoke else [0, 1, 50, 300],
-              "idle_counts": [1, 4] if smoke else [1, 50, 300], "idle_s": 6.0 if smoke else 180.0,
+              "idle_counts": [1, 4] if smoke else [1, 50, 300], "idle_s": 10.0 if smoke else 180.0,
               "warmup_s": 15.0 if smoke else 60.0}
     r.log(f"  load {params['counts']} instances; idle CPU over {params['idle_s']:g} s for {params['idle_counts']}")
     return r.worker("idle_cost", params, timeout=7200)
