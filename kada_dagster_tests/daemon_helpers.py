@@ -1,7 +1,8 @@
-"""A small production-shaped deployment for tests: `dagster-daemon` and `dagster-webserver` as real
-subprocesses on loopback, the shipped deploy/dagster.postgres.yaml as the instance config (PostgreSQL
-run, event-log and schedule storage, queued run coordinator, API pools), the code location
-kada_dagster_tests.daemon_location, and one rate-limited Hightouch simulator per collector instance.
+"""A small production-shaped deployment for tests: `dagster code-server start`, `dagster-daemon` and
+`dagster-webserver` as real subprocesses on loopback, the shipped deploy/dagster.postgres.yaml as the instance
+config (PostgreSQL run, event-log and schedule storage, queued run coordinator, API pools), the shipped
+deploy/workspace.yaml (the daemon and the webserver read the code location from the one code server), the code
+location kada_dagster_tests.daemon_location, and one rate-limited Hightouch simulator per collector instance.
 
 Tests drive it the way an operator does: through the webserver's GraphQL API over HTTP (start a schedule,
 launch a backfill, raise a pool), and read the outcome from the same PostgreSQL instance, the simulators'
@@ -28,6 +29,7 @@ from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 SHIPPED_INSTANCE_YAML = REPO_ROOT / "deploy" / "dagster.postgres.yaml"
+SHIPPED_WORKSPACE_YAML = REPO_ROOT / "deploy" / "workspace.yaml"
 LOCATION = "kada_deploy"
 REPOSITORY = "__repository__"
 TABLES = ("metadata", "linkages", "events", "databaselog")
@@ -199,6 +201,28 @@ def _stop_group(proc: subprocess.Popen[bytes]) -> None:
         os.killpg(proc.pid, signal.SIGKILL)
 
 
+def _shipped_workspace(path: Path, port: int) -> str:
+    """deploy/workspace.yaml as shipped, its one `grpc_server` entry pointed at this test's port and location."""
+    import yaml
+
+    shipped = yaml.safe_load(SHIPPED_WORKSPACE_YAML.read_text())
+    [entry] = shipped["load_from"]
+    entry["grpc_server"].update(port=port, location_name=LOCATION)
+    path.write_text(yaml.safe_dump(shipped))
+    return str(path)
+
+
+def _code_server_ready(port: int) -> bool:
+    """The code server answers with its location's repositories (its proxy answers before the code is loaded)."""
+    from dagster._grpc.client import DagsterGrpcClient
+
+    try:
+        DagsterGrpcClient(port=port, host="127.0.0.1").list_repositories()
+    except Exception:  # not listening yet, or still loading the code: asked again
+        return False
+    return True
+
+
 def _location_loaded(deployment: Deployment) -> bool:
     try:
         entries = deployment.graphql(WORKSPACE)["workspaceOrError"]["locationEntries"]
@@ -231,9 +255,6 @@ def run_deployment(pg_server_url: str, base: Path, instances: list[str], free_po
     home.mkdir()
     shutil.copy(SHIPPED_INSTANCE_YAML, home / "dagster.yaml")
     pg_url = _create_database(pg_server_url, f"kada_deploy_{uuid.uuid4().hex[:8]}")
-    (home / "workspace.yaml").write_text(
-        f"load_from:\n  - python_module:\n      module_name: kada_dagster_tests.daemon_location\n"
-        f"      working_directory: {REPO_ROOT}\n      location_name: {LOCATION}\n")
     with ExitStack() as stack:
         simulators, location, tokens = {}, {}, {}
         for n, name in enumerate(instances):
@@ -255,14 +276,22 @@ def run_deployment(pg_server_url: str, base: Path, instances: list[str], free_po
         instance = DagsterInstance.from_ref(InstanceRef.from_dir(str(home)))
         stack.callback(instance.dispose)
         bindir = Path(sys.executable).parent
-        port = free_port()
-        workspace = str(home / "workspace.yaml")
-        logs = {"daemon": base / "daemon.log", "webserver": base / "webserver.log"}
+        port, code_port = free_port(), free_port()
+        workspace = _shipped_workspace(home / "workspace.yaml", code_port)
+        logs = {"code-server": base / "code_server.log", "daemon": base / "daemon.log",
+                "webserver": base / "webserver.log"}
         deployment = Deployment(f"http://127.0.0.1:{port}", home, landing, pg_url, instance, simulators, logs)
+        # The topology docs/DEPLOY.md ships: one code server (runs are launched from it, so it holds the
+        # landing and credential environment); the daemon and the webserver read the location from it.
+        code_server = _start(stack, [str(bindir / "dagster"), "code-server", "start", "-m",
+                                     "kada_dagster_tests.daemon_location", "-h", "127.0.0.1", "-p", str(code_port),
+                                     "--location-name", LOCATION], env, REPO_ROOT, logs["code-server"])
+        deployment.wait_for("the code server to load the location", lambda: _code_server_ready(code_port), timeout)
         daemon = _start(stack, [str(bindir / "dagster-daemon"), "run", "-w", workspace], env, home, logs["daemon"])
         webserver = _start(stack, [str(bindir / "dagster-webserver"), "-h", "127.0.0.1", "-p", str(port),
                                    "-w", workspace], env, home, logs["webserver"])
-        for proc, what in ((daemon, "dagster-daemon"), (webserver, "dagster-webserver")):
+        for proc, what in ((code_server, "dagster code-server"), (daemon, "dagster-daemon"),
+                           (webserver, "dagster-webserver")):
             stack.callback(_report_exit, proc, what)
         deployment.wait_for("the webserver to load the code location", lambda: _location_loaded(deployment),
                             timeout)

@@ -92,6 +92,11 @@ def test_bench_smoke_produces_numbers_for_every_scenario(tmp_path: Path) -> None
     assert all(_number(s8[str(n)]["load"]["seconds"]) and s8[str(n)]["load"]["seconds"] > 0 for n in counts)
     assert [n for n in counts if "idle" in s8[str(n)]] == counts[1:]
     assert all(_number(s8[str(n)]["idle"]["cpu_s"]) and s8[str(n)]["idle"]["window_s"] > 0 for n in counts[1:])
+    assert {s8[str(n)]["idle"]["topology"] for n in counts[1:]} == {"code_server"}
+    # The daemon-spawned topology is measured too (its code server replaced every 60 s), and its CPU counts the
+    # processes below the daemon: a daemon with a loaded code server is never near zero.
+    spawned = s8["1"]["idle_daemon_spawned"]
+    assert spawned["topology"] == "daemon_spawned" and spawned["cpu_s"] > 0 and s8["1"]["idle"]["cpu_s"] > 0
 
     goals = results["goals"]
     assert {g["id"] for g in goals} >= {"s1.wall", "s1.requests", "s1.429", "s1.naive", "s2.requests", "s4.gzip",

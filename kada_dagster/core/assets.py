@@ -14,6 +14,7 @@ one file set per day. This module only declares: the work is in `core.layers`, t
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterator
 from datetime import timezone
 from typing import Any
@@ -44,8 +45,10 @@ LANDING_KEY = "kada_landing"
 KNOWN_ERRORS = (SettingsError, ApiError, LandingError, IntermediateStorageError, OpenLineageError)
 
 
+@functools.cache
 def daily_partitions(start_date: str) -> dg.DailyPartitionsDefinition:
-    """UTC days; the last partition is the last complete day (end_offset=0)."""
+    """UTC days; the last partition is the last complete day (end_offset=0). One object per start date,
+    shared by the instances that start that day (it is immutable)."""
     return dg.DailyPartitionsDefinition(start_date=start_date, timezone="UTC")
 
 

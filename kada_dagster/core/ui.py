@@ -4,6 +4,7 @@ Kept apart from the layer functions so a change of presentation never touches ho
 normalised or landed.
 """
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,9 +21,10 @@ UNFINISHED_KEY = "unfinished_runs_by_partition"
 """Events metadata: runs still going when the partition was extracted, per partition (late-runs sensor)."""
 
 
+@functools.cache
 def column_schema(kind: str) -> dg.TableSchema:
     """The contract's columns of a K extract table, with their meaning: on the spec, so the UI shows them
-    before the first run."""
+    before the first run. Built once per kind (immutable) and shared by every instance's spec."""
     return dg.TableSchema(columns=[
         dg.TableColumn(f.name, str(f.type), description=COLUMN_DESCRIPTIONS[kind][f.name]) for f in SCHEMAS[kind]])
 
