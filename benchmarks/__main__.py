@@ -45,10 +45,10 @@ def main(argv: list[str] | None = None) -> int:
             print(f"[bench] work directory kept: {workdir}")
         else:
             shutil.rmtree(workdir, ignore_errors=True)
+    results["meta"]["command_s"] = time.time() - t0
     if args.update and only and json_path.exists():
         results = _merged(json.loads(json_path.read_text()), results)
     results["goals"] = evaluate(results)
-    results["meta"]["command_s"] = time.time() - t0
     json_path.write_text(json.dumps(results, indent=2, default=str) + "\n")
     write_markdown(results, md_path)
     print(f"[bench] wrote {md_path} and {json_path} in {time.time() - t0:.0f}s")
@@ -58,11 +58,14 @@ def main(argv: list[str] | None = None) -> int:
 
 def _merged(full: dict[str, Any], rerun: dict[str, Any]) -> dict[str, Any]:
     """The full run's results with the re-measured scenarios in place, each rerun recorded in `meta.reruns`
-    (when, which scenarios, the load), so the report never passes a rerun off as part of the one run."""
+    (when, which scenarios, the load), so the report never passes a rerun off as part of the one run. The full
+    run's own meta (its start, its length) is kept as it was."""
     full["scenarios"].update(rerun["scenarios"])
-    full["meta"].setdefault("reruns", []).append({"scenarios": sorted(rerun["scenarios"]),
-                                                  "started_at": rerun["meta"]["started_at"],
-                                                  "total_s": rerun["meta"]["total_s"]})
+    names = set(rerun["scenarios"])
+    # An earlier rerun of the same scenarios no longer describes any figure in the report: it is replaced.
+    kept = [r for r in full["meta"].get("reruns", []) if not set(r["scenarios"]) <= names]
+    full["meta"]["reruns"] = [*kept, {"scenarios": sorted(names), "started_at": rerun["meta"]["started_at"],
+                                      "total_s": rerun["meta"]["total_s"]}]
     return full
 
 

@@ -261,5 +261,10 @@ def production_changes() -> list[str]:
         "CR, which is now quoted (the old writer left it unquoted, which CSV readers split as a line break). The "
         "compressed bytes differ from the old writer's only in the final deflate block (the old path flushed the "
         "text wrapper into the gzip stream before closing); they remain reproducible run to run.",
+        "- `deploy/workspace.yaml` and docs/DEPLOY.md: a deployment runs one `dagster code-server start` and points "
+        "the daemon and the webserver at it (`grpc_server`), as the three deployment tests now do. The earlier "
+        "recipe, `dagster-daemon run -w` a `python_module` workspace, has the daemon replace its code server "
+        "every 60 s (Dagster's `RELOAD_WORKSPACE_INTERVAL`), and each replacement loads every instance again "
+        "(scenario 8, daemon-spawned column).",
         "",
     ]

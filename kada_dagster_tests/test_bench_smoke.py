@@ -109,3 +109,20 @@ def test_bench_smoke_produces_numbers_for_every_scenario(tmp_path: Path) -> None
     assert all(_number(g["value"]) for g in goals)
     assert {g["target"] for g in goals if g["id"].endswith(".429")} == {1.0}  # the default's one 429, at most
     assert (tmp_path / "BENCHMARKS.md").read_text().startswith("# Benchmarks")
+
+
+def test_a_rerun_replaces_its_scenarios_and_its_earlier_rerun_and_keeps_the_full_runs_meta() -> None:
+    """`--only sX --update`: the report names the latest rerun of each scenario, and the header's length and
+    start stay the full run's (a rerun's own command time once overwrote them)."""
+    from benchmarks.__main__ import _merged
+
+    full = {"meta": {"started_at": "T0", "total_s": 100.0, "command_s": 101.0,
+                     "reruns": [{"scenarios": ["s5"], "started_at": "T1", "total_s": 5.0},
+                                {"scenarios": ["s8"], "started_at": "T2", "total_s": 8.0}]},
+            "scenarios": {"s1": {"v": 1}, "s5": {"v": 1}, "s8": {"v": 1}}}
+    rerun = {"meta": {"started_at": "T3", "total_s": 9.0, "command_s": 9.5}, "scenarios": {"s8": {"v": 2}}}
+    merged = _merged(full, rerun)
+    assert merged["scenarios"] == {"s1": {"v": 1}, "s5": {"v": 1}, "s8": {"v": 2}}
+    assert merged["meta"]["reruns"] == [{"scenarios": ["s5"], "started_at": "T1", "total_s": 5.0},
+                                        {"scenarios": ["s8"], "started_at": "T3", "total_s": 9.0}]
+    assert (merged["meta"]["started_at"], merged["meta"]["total_s"], merged["meta"]["command_s"]) == ("T0", 100.0, 101.0)

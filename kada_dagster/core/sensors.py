@@ -10,8 +10,9 @@ schedule and four sensors per instance:
 - `kada_landing_catchup_sensor`: re-pushes days whose checked tables are newer than their landed files;
 - `kada_freshness_sensor`: records each instance's `landing:landed_by_deadline` for yesterday.
 
-The daemon evaluates one schedule and four sensors whatever the number of instances (their number does
-not grow with them; the idle CPU measured by instances is BENCHMARKS.md scenario 8); each keeps its state per instance in its cursor. The instances are read from the assets
+The daemon evaluates one schedule and four sensors whatever the number of instances; each keeps its state
+per instance in its cursor. Idle, with one code server (docs/DEPLOY.md), 50 instances cost 1.18x the CPU of
+one (BENCHMARKS.md scenario 8). The instances are read from the assets
 when the code location loads (`with_kada_automation`); `KADA_AUTOMATION_OFF` turns a concern off for one
 instance (`hightouch_emea:daily,hevo:freshness`). Every tick reads only Dagster's own storage, never a vendor API.
 """
