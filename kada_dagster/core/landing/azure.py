@@ -11,6 +11,7 @@ with it the SAS token).
 from __future__ import annotations
 
 import os
+from collections.abc import Iterable
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -24,7 +25,7 @@ from dagster_azure.blob import (
 )
 from pydantic import Field
 
-from kada_dagster.core.landing.interface import Landing, LandingError, LandingResource
+from kada_dagster.core.landing.interface import Landing, LandingError, LandingResource, ObjectStoreLanding
 from kada_dagster.core.landing.sdk import (
     AZURE_BACKOFF_BASE,
     AZURE_BACKOFF_S,
@@ -93,7 +94,7 @@ def _sas_from(value: str) -> str:
     return value.lstrip("?")
 
 
-class AzureBlobLanding(Landing):
+class AzureBlobLanding(ObjectStoreLanding):
     """A container in K's storage account (`storage_azure_storage_account`) and prefix."""
 
     def __init__(self, url: str, blob_resource: AzureBlobStorageResource | None = None) -> None:
@@ -129,10 +130,6 @@ class AzureBlobLanding(Landing):
 
     def describe(self) -> str:
         return f"{self.account_url}/{self.container}/{self.prefix}".rstrip("/")
-
-    def _key(self, key: str) -> str:
-        key = key.strip("/")
-        return f"{self.prefix}/{key}" if self.prefix else key
 
     def _fail(self, action: str, key: str, exc: Exception) -> LandingError:
         from azure.core.exceptions import (
@@ -203,53 +200,31 @@ class AzureBlobLanding(Landing):
         from azure.storage.blob import ContentSettings
 
         md5 = md5_of(local_path)
-        try:
-            blob = self._blob(key)
-            with open(local_path, "rb") as body:
-                # validate_content: Content-MD5 on the request (each block, for big files), checked by
-                # the service; content_md5: stored as the blob's MD5 property for readers to check.
-                blob.upload_blob(
-                    body, overwrite=True, validate_content=True, metadata={"sha256": sha256},
-                    content_settings=ContentSettings(content_type=content_type(key), content_md5=bytearray(md5)),
-                )
-        except LandingError:
-            raise
-        except Exception as exc:
-            raise self._fail("put", key, exc) from None
+        with self._failing_as("put", key), open(local_path, "rb") as body:
+            # validate_content: Content-MD5 on the request (each block, for big files), checked by
+            # the service; content_md5: stored as the blob's MD5 property for readers to check.
+            self._blob(key).upload_blob(
+                body, overwrite=True, validate_content=True, metadata={"sha256": sha256},
+                content_settings=ContentSettings(content_type=content_type(key), content_md5=bytearray(md5)),
+            )
 
     def delete(self, key: str) -> None:
         from azure.core.exceptions import ResourceNotFoundError
 
-        try:
-            self._blob(key).delete_blob()
-        except ResourceNotFoundError as exc:
-            if _error_code(exc) in ("", "BlobNotFound"):
-                return
-            raise self._fail("delete", key, exc) from None
-        except LandingError:
-            raise
-        except Exception as exc:
-            raise self._fail("delete", key, exc) from None
+        with self._failing_as("delete", key):
+            try:
+                self._blob(key).delete_blob()
+            except ResourceNotFoundError as exc:
+                if _error_code(exc) not in ("", "BlobNotFound"):
+                    raise
 
-    def list(self, prefix: str) -> list[str]:
-        full = self._key(prefix) if prefix.strip("/") else self.prefix
-        try:
-            container = self.service.get_container_client(self.container)
-            names = [b.name for b in container.list_blobs(name_starts_with=full + "/" if full else None)]
-        except LandingError:
-            raise
-        except Exception as exc:
-            raise self._fail("list", prefix, exc) from None
-        strip = len(self.prefix) + 1 if self.prefix else 0
-        return sorted(n[strip:] for n in names)
+    def _names_below(self, start: str) -> Iterable[str]:
+        container = self.service.get_container_client(self.container)
+        return [blob.name for blob in container.list_blobs(name_starts_with=start or None)]
 
     def read(self, key: str) -> bytes:
-        try:
+        with self._failing_as("read", key):
             return self._blob(key).download_blob().readall()
-        except LandingError:
-            raise
-        except Exception as exc:
-            raise self._fail("read", key, exc) from None
 
     def check_access(self, prefix: str) -> None:
         """Proves the account, container and credential before anything is withdrawn or put.
@@ -261,16 +236,12 @@ class AzureBlobLanding(Landing):
         probe = f"{prefix.strip('/')}/.kada-access-probe"
         from azure.core.exceptions import ResourceNotFoundError
 
-        try:
-            self._blob(probe).delete_blob()
-        except ResourceNotFoundError as exc:
-            if _error_code(exc) == "BlobNotFound":
-                return
-            raise self._fail("access check of", prefix, exc) from None
-        except LandingError:
-            raise
-        except Exception as exc:
-            raise self._fail("access check of", prefix, exc) from None
+        with self._failing_as("access check of", prefix):
+            try:
+                self._blob(probe).delete_blob()
+            except ResourceNotFoundError as exc:
+                if _error_code(exc) != "BlobNotFound":
+                    raise
 
 
 class AzureLandingResource(LandingResource):

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,6 +54,43 @@ class Landing(ABC):
 
     def url_for(self, key: str) -> str:
         return f"{self.describe().rstrip('/')}/{key}"
+
+
+class ObjectStoreLanding(Landing):
+    """A bucket or container and a key prefix (S3, Azure Blob): how keys are prefixed, how any failure of
+    the store's SDK becomes the store's own clear `LandingError`, and how a listing is read back."""
+
+    prefix: str
+
+    def _key(self, key: str) -> str:
+        key = key.strip("/")
+        return f"{self.prefix}/{key}" if self.prefix else key
+
+    @abstractmethod
+    def _fail(self, action: str, key: str, exc: Exception) -> LandingError:
+        """The error that names the store, the path and the setting to fix."""
+
+    @contextmanager
+    def _failing_as(self, action: str, key: str) -> Iterator[None]:
+        """Inside: any exception but a LandingError is raised as `_fail(action, key, exc)`, without the SDK's
+        traceback (its repr can hold a signed URL)."""
+        try:
+            yield
+        except LandingError:
+            raise
+        except Exception as exc:
+            raise self._fail(action, key, exc) from None
+
+    @abstractmethod
+    def _names_below(self, start: str) -> Iterable[str]:
+        """Every stored name that starts with `start` (all names when it is empty)."""
+
+    def list(self, prefix: str) -> list[str]:
+        full = self._key(prefix) if prefix.strip("/") else self.prefix
+        with self._failing_as("list", prefix):
+            names = list(self._names_below(full + "/" if full else ""))
+        strip = len(self.prefix) + 1 if self.prefix else 0
+        return sorted(name[strip:] for name in names)
 
 
 class LandingResource(dg.ConfigurableResource):

@@ -12,13 +12,14 @@ setting to fix, never a credential.
 from __future__ import annotations
 
 import base64
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from dagster_aws.s3 import S3Resource
 from pydantic import Field
 
-from kada_dagster.core.landing.interface import Landing, LandingError, LandingResource
+from kada_dagster.core.landing.interface import Landing, LandingError, LandingResource, ObjectStoreLanding
 from kada_dagster.core.landing.sdk import (
     CONNECT_TIMEOUT_S,
     READ_TIMEOUT_S,
@@ -59,7 +60,7 @@ class S3ClientResource(S3Resource):
         )
 
 
-class S3Landing(Landing):
+class S3Landing(ObjectStoreLanding):
     """An S3 bucket (K's `storage_root_folder`) and prefix."""
 
     def __init__(self, url: str, s3_resource: S3Resource | None = None) -> None:
@@ -85,10 +86,6 @@ class S3Landing(Landing):
 
     def describe(self) -> str:
         return f"s3://{self.bucket}/{self.prefix}".rstrip("/")
-
-    def _key(self, key: str) -> str:
-        key = key.strip("/")
-        return f"{self.prefix}/{key}" if self.prefix else key
 
     def _endpoint(self) -> str:
         endpoint = getattr(self.resource, "endpoint_url", None)
@@ -150,50 +147,28 @@ class S3Landing(Landing):
         checksum: dict[str, str] = {"ChecksumSHA256": sha}
         if getattr(self.client.meta.config, "request_checksum_calculation", None) == "when_required":
             checksum = {}  # AWS_REQUEST_CHECKSUM_CALCULATION=when_required: a store without x-amz-checksum-*
-        try:
-            with open(local_path, "rb") as body:
-                response = self.client.put_object(
-                    Bucket=self.bucket, Key=self._key(key), Body=body, ContentMD5=md5, **checksum,
-                    ContentType=content_type(key), Metadata={"sha256": sha256},
-                )
-        except LandingError:
-            raise
-        except Exception as exc:
-            raise self._fail("put", key, exc) from None
+        with self._failing_as("put", key), open(local_path, "rb") as body:
+            response = self.client.put_object(
+                Bucket=self.bucket, Key=self._key(key), Body=body, ContentMD5=md5, **checksum,
+                ContentType=content_type(key), Metadata={"sha256": sha256},
+            )
         stored = response.get("ChecksumSHA256")
         if stored and stored != sha:  # S3 returns the checksum it computed over what it received
             raise LandingError(f"S3 landing: put s3://{self.bucket}/{self._key(key)}: the store recorded "
                                "a different SHA-256 than the file's; re-run the partition")
 
     def delete(self, key: str) -> None:
-        try:
+        with self._failing_as("delete", key):
             self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
-        except LandingError:
-            raise
-        except Exception as exc:
-            raise self._fail("delete", key, exc) from None
 
-    def list(self, prefix: str) -> list[str]:
-        full = self._key(prefix.strip("/")) if prefix.strip("/") else self.prefix
-        keys: list[str] = []
-        try:
-            paginator = self.client.get_paginator("list_objects_v2")
-            for page in paginator.paginate(Bucket=self.bucket, Prefix=full + "/" if full else ""):
-                keys.extend(obj["Key"] for obj in page.get("Contents", []))
-        except LandingError:
-            raise
-        except Exception as exc:
-            raise self._fail("list", prefix, exc) from None
-        strip = len(self.prefix) + 1 if self.prefix else 0
-        return sorted(k[strip:] for k in keys)
+    def _names_below(self, start: str) -> Iterable[str]:
+        paginator = self.client.get_paginator("list_objects_v2")
+        return [obj["Key"] for page in paginator.paginate(Bucket=self.bucket, Prefix=start)
+                for obj in page.get("Contents", [])]
 
     def read(self, key: str) -> bytes:
-        try:
+        with self._failing_as("read", key):
             return self.client.get_object(Bucket=self.bucket, Key=self._key(key))["Body"].read()
-        except LandingError:
-            raise
-        except Exception as exc:
-            raise self._fail("read", key, exc) from None
 
     def check_access(self, prefix: str) -> None:
         """Reaches the store and the bucket with these credentials before anything is withdrawn or put.
@@ -203,16 +178,12 @@ class S3Landing(Landing):
         """
         from botocore.exceptions import ClientError
 
-        try:
-            self.client.list_objects_v2(Bucket=self.bucket, Prefix=self._key(prefix) + "/", MaxKeys=1)
-        except LandingError:
-            raise
-        except ClientError as exc:
-            if exc.response.get("Error", {}).get("Code") == "AccessDenied":
-                return
-            raise self._fail("access check of", prefix, exc) from None
-        except Exception as exc:
-            raise self._fail("access check of", prefix, exc) from None
+        with self._failing_as("access check of", prefix):
+            try:
+                self.client.list_objects_v2(Bucket=self.bucket, Prefix=self._key(prefix) + "/", MaxKeys=1)
+            except ClientError as exc:
+                if exc.response.get("Error", {}).get("Code") != "AccessDenied":
+                    raise
 
 
 class S3LandingResource(LandingResource):
