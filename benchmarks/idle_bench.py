@@ -191,8 +191,8 @@ def run(r: Any) -> dict[str, Any]:
     smoke = r.cfg.mode == "smoke"
     params = {"workdir": str(r.workdir / "s8"), "counts": [0, 1, 4] if smoke else [0, 1, 50, 300],
               "idle_counts": {"code_server": [1, 4], "daemon_spawned": [1]} if smoke else
-              {"code_server": [1, 50, 300], "daemon_spawned": [1, 50, 300]}, "idle_s": 8.0 if smoke else 180.0,
-              "warmup_s": 10.0 if smoke else 60.0}
+              {"code_server": [1, 50, 300], "daemon_spawned": [1, 50, 300]}, "idle_s": 5.0 if smoke else 180.0,
+              "warmup_s": 6.0 if smoke else 60.0}
     r.log(f"  load {params['counts']} instances; idle CPU over {params['idle_s']:g} s for {params['idle_counts']}")
     return r.worker("idle_cost", params, timeout=7200)
 
