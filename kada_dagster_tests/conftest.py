@@ -300,14 +300,29 @@ SERVICE_MODULES = {"test_postgres_backfill", "test_daemon_pools", "test_backfill
                    "test_storage_faults", "test_infra"}
 
 
+# The longest modules (fresh-clone CI, two workers) go first, so the two workers share them and the short
+# modules fill in after them, instead of one long module starting last while the other worker sits idle.
+LONGEST_FIRST = ["test_long_range", "test_bench_smoke", "test_daemon_pools", "test_postgres_backfill", "test_secrets",
+                 "test_backfill_days", "test_openlineage_settings", "test_hightouch", "test_crash_recovery"]
+
+
+def _module(item: pytest.Item) -> str:
+    return item.nodeid.split("::", 1)[0].rsplit("/", 1)[-1].removesuffix(".py")
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Marks each test with its tier, by module: `check`, `services` (real PostgreSQL, Azurite or moto)."""
+    """Marks each test with its tier, by module: `check`, `services` (real PostgreSQL, Azurite or moto); runs
+    the longest modules first (a stable sort: the order within and among the other modules is kept)."""
     for item in items:
-        module = item.nodeid.split("::", 1)[0].rsplit("/", 1)[-1].removesuffix(".py")
+        module = _module(item)
         if module in CHECK_MODULES or item.name in CHECK_TESTS:
             item.add_marker(pytest.mark.check)
         if module in SERVICE_MODULES:
             item.add_marker(pytest.mark.services)
+    rank = {module: n for n, module in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(_module(item), len(rank)))
+
+
 # --------------------------------------------------------------------------------------------
 # The simulated APIs
 # --------------------------------------------------------------------------------------------
