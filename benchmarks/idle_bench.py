@@ -114,16 +114,22 @@ def _free_port() -> int:
 
 
 def _wait_for_code_server(port: int, timeout: float = 600.0) -> None:
-    """Until the code server lists its location's repositories: its proxy listens before the code is loaded."""
+    """Until the code server lists its location's repositories (its proxy listens before the code is loaded);
+    a location that failed to load is an error here, never an idle deployment to measure."""
     from dagster._grpc.client import DagsterGrpcClient
+    from dagster._grpc.types import ListRepositoriesResponse
+    from dagster._serdes import deserialize_value
 
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            DagsterGrpcClient(port=port, host="127.0.0.1").list_repositories()
-            return
+            answer = DagsterGrpcClient(port=port, host="127.0.0.1").list_repositories()
         except Exception:  # not listening yet, or still loading: asked again
             time.sleep(0.5)
+            continue
+        if not isinstance(deserialize_value(answer), ListRepositoriesResponse):
+            raise RuntimeError(f"the code server on 127.0.0.1:{port} could not load its location: {answer[:2000]}")
+        return
     raise RuntimeError(f"the code server on 127.0.0.1:{port} did not load its location within {timeout:g} s")
 
 

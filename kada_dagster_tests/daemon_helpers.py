@@ -213,13 +213,18 @@ def _shipped_workspace(path: Path, port: int) -> str:
 
 
 def _code_server_ready(port: int) -> bool:
-    """The code server answers with its location's repositories (its proxy answers before the code is loaded)."""
+    """The code server answers with its location's repositories (its proxy answers before the code is loaded);
+    a location that failed to load fails the test here, with the code server's error."""
     from dagster._grpc.client import DagsterGrpcClient
+    from dagster._grpc.types import ListRepositoriesResponse
+    from dagster._serdes import deserialize_value
 
     try:
-        DagsterGrpcClient(port=port, host="127.0.0.1").list_repositories()
+        answer = DagsterGrpcClient(port=port, host="127.0.0.1").list_repositories()
     except Exception:  # not listening yet, or still loading the code: asked again
         return False
+    if not isinstance(deserialize_value(answer), ListRepositoriesResponse):
+        raise AssertionError(f"the code server could not load the location: {answer[:3000]}")
     return True
 
 
